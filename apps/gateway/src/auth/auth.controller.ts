@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { REDIS } from '#libs/redis';
+import { CLOCK, type Clock } from '#libs/platform';
+import { UserRepository } from '../accounts/user.repository.js';
+import { ApiError } from '../http/api-error.js';
+import { validateDto } from '../http/validate-body.js';
+import type { AuthConfig } from '../gateway.config.js';
+import { AUTH_CONFIG } from '../tokens.js';
+import { LinkDeviceDto, RefreshDto, RequestCodeDto, VerifyCodeDto } from './auth.dto.js';
+import { TokenService, type TokenPair } from './token.service.js';
+import { userIdForPhone } from './user-identity.js';
+import { VerificationCodeService } from './verification-code.service.js';
+
+export const newDeviceId = (): string => `d${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
+
+/** Sign-in by phone number, token refresh, and linking a new device with a code from the phone. */
+@Controller('v1/auth')
+export class AuthController {
+  constructor(
+    private readonly codes: VerificationCodeService,
+    private readonly tokens: TokenService,
+    private readonly users: UserRepository,
+    @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Post('code')
+  @HttpCode(202)
+  async requestCode(@Body() body: unknown): Promise<{ expiresInSeconds: number }> {
+    const { phone } = validateDto(RequestCodeDto, body);
+    return this.codes.request(phone);
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  async verify(@Body() body: unknown): Promise<TokenPair> {
+    const dto = validateDto(VerifyCodeDto, body);
+    await this.codes.verify(dto.phone, dto.code);
+    const userId = userIdForPhone(dto.phone, this.config.PHONE_HASH_SECRET);
+    const deviceId = newDeviceId();
+    const { events } = await this.users.execute(
+      userId,
+      { type: 'SignInPrimary', userId, phone: dto.phone, deviceId, deviceName: dto.deviceName },
+      this.clock.now(),
+    );
+    for (const e of events) {
+      if (e.type === 'DeviceRemoved') await this.tokens.revokeDevice({ userId, deviceId: e.data.deviceId });
+    }
+    return this.tokens.issue({ userId, deviceId });
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  async refresh(@Body() body: unknown): Promise<TokenPair> {
+    const { refreshToken } = validateDto(RefreshDto, body);
+    return this.tokens.refresh(refreshToken);
+  }
+
+  @Post('link')
+  @HttpCode(200)
+  async link(@Body() body: unknown): Promise<TokenPair> {
+    const dto = validateDto(LinkDeviceDto, body);
+    const userId = await this.redis.getdel(`link:${dto.code}`);
+    if (!userId) throw new ApiError('CODE_INVALID', 'the link code is wrong or expired', { attemptsLeft: 0 });
+    const deviceId = newDeviceId();
+    await this.users.execute(
+      userId,
+      {
+        type: 'LinkDevice',
+        deviceId,
+        deviceName: dto.deviceName,
+        maxLinkedDevices: this.config.MAX_LINKED_DEVICES,
+      },
+      this.clock.now(),
+    );
+    return this.tokens.issue({ userId, deviceId });
+  }
+}

@@ -1,0 +1,32 @@
+import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { DeviceStore } from '#libs/read-models';
+import { validateDto } from '../http/validate-body.js';
+import type { AuthConfig } from '../gateway.config.js';
+import { AUTH_CONFIG } from '../tokens.js';
+import { LookupDto } from './auth.dto.js';
+import { DeviceAuthGuard } from './device-auth.guard.js';
+import { userIdForPhone } from './user-identity.js';
+
+/** Contact discovery: which of these phone numbers have an account. */
+@Controller('v1/users')
+@UseGuards(DeviceAuthGuard)
+export class UsersController {
+  constructor(
+    private readonly devices: DeviceStore,
+    @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
+  ) {}
+
+  @Post('lookup')
+  @HttpCode(200)
+  async lookup(@Body() body: unknown): Promise<{ users: Array<{ phone: string; userId: string }> }> {
+    const { phones } = validateDto(LookupDto, body);
+    const candidates = [...new Set(phones)].map((phone) => ({
+      phone,
+      userId: userIdForPhone(phone, this.config.PHONE_HASH_SECRET),
+    }));
+    const found = await Promise.all(
+      candidates.map(async (c) => ((await this.devices.userExists(c.userId)) ? c : undefined)),
+    );
+    return { users: found.filter((c): c is { phone: string; userId: string } => c !== undefined) };
+  }
+}

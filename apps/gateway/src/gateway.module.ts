@@ -1,0 +1,89 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '#libs/config';
+import { CassandraHealthIndicator, CassandraModule } from '#libs/cassandra';
+import { NatsHealthIndicator, NatsModule } from '#libs/nats';
+import { LOGGER, PlatformModule } from '#libs/platform';
+import { ReadModelsModule } from '#libs/read-models';
+import { RedisHealthIndicator, RedisModule } from '#libs/redis';
+import { S3HealthIndicator, S3Module } from '#libs/s3';
+import { UserRepository } from './accounts/user.repository.js';
+import { AuthController } from './auth/auth.controller.js';
+import { LogCodeSender } from './auth/code-sender.js';
+import { DeviceAuthGuard } from './auth/device-auth.guard.js';
+import { DevicesController } from './auth/devices.controller.js';
+import { TokenService } from './auth/token.service.js';
+import { UsersController } from './auth/users.controller.js';
+import { VerificationCodeService } from './auth/verification-code.service.js';
+import { ConversationRepository } from './conversations/conversation.repository.js';
+import { ProjectionFloor } from './conversations/projection-floor.js';
+import type { gatewayConfigSpec } from './gateway.config.js';
+import { ApiErrorFilter } from './http/api-error.filter.js';
+import { MessageIdService } from './ids/message-id.service.js';
+import { AUTH_CONFIG, CODE_SENDER, MESSAGING_CONFIG } from './tokens.js';
+import { ChatGateway } from './ws/chat.gateway.js';
+import { FrameRouter } from './ws/frame-router.js';
+import { AckHandler } from './ws/handlers/ack.handler.js';
+import { ConversationsHandler } from './ws/handlers/conversations.handler.js';
+import { HistoryHandler } from './ws/handlers/history.handler.js';
+import { OpenDirectHandler } from './ws/handlers/open-direct.handler.js';
+import { PingHandler } from './ws/handlers/ping.handler.js';
+import { ReadHandler } from './ws/handlers/read.handler.js';
+import { SendMessageHandler } from './ws/handlers/send-message.handler.js';
+import { SyncHandler } from './ws/handlers/sync.handler.js';
+import { LiveSessions } from './ws/live-sessions.js';
+
+/** The composition root of the gateway: infrastructure, then services, then the HTTP and WebSocket edges. */
+@Module({})
+export class GatewayModule {
+  static forRoot(config: LoadedConfig<typeof gatewayConfigSpec>, logger: Logger): DynamicModule {
+    const name = `gateway-${config.process.INSTANCE_ID}`;
+    return {
+      module: GatewayModule,
+      imports: [
+        PlatformModule.forRoot({
+          service: 'gateway',
+          process: config.process,
+          logger,
+          indicators: [
+            NatsHealthIndicator,
+            CassandraHealthIndicator,
+            RedisHealthIndicator,
+            S3HealthIndicator,
+          ],
+        }),
+        NatsModule.forRoot(config.nats, name),
+        CassandraModule.forRoot(config.cassandra, name),
+        RedisModule.forRoot(config.redis, name),
+        S3Module.forRoot(config.s3),
+        ReadModelsModule,
+      ],
+      controllers: [AuthController, DevicesController, UsersController],
+      providers: [
+        { provide: AUTH_CONFIG, useValue: config.auth },
+        { provide: MESSAGING_CONFIG, useValue: config.messaging },
+        { provide: CODE_SENDER, inject: [LOGGER], useFactory: (log: Logger) => new LogCodeSender(log) },
+        { provide: APP_FILTER, useClass: ApiErrorFilter },
+        TokenService,
+        VerificationCodeService,
+        DeviceAuthGuard,
+        UserRepository,
+        ConversationRepository,
+        ProjectionFloor,
+        MessageIdService,
+        LiveSessions,
+        SyncHandler,
+        SendMessageHandler,
+        AckHandler,
+        ReadHandler,
+        HistoryHandler,
+        ConversationsHandler,
+        OpenDirectHandler,
+        PingHandler,
+        FrameRouter,
+        ChatGateway,
+      ],
+    };
+  }
+}

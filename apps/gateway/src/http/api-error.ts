@@ -1,0 +1,38 @@
+import type { ErrorCode } from '#libs/protocol';
+import type { DomainError } from '#libs/domain';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  CODE_INVALID: 400,
+  MESSAGE_TOO_LARGE: 400,
+  UNAUTHENTICATED: 401,
+  TOKEN_EXPIRED: 401,
+  DEVICE_REVOKED: 401,
+  FORBIDDEN: 403,
+  NOT_A_MEMBER: 403,
+  NOT_FOUND: 404,
+  DEVICE_LIMIT: 409,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+};
+
+/** An expected failure with a stable code; the edge maps it to an HTTP status or an error frame. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get status(): number {
+    return STATUS[this.code] ?? 500;
+  }
+
+  static fromDomain(error: DomainError): ApiError {
+    const code: ErrorCode = error.code === 'ALREADY_EXISTS' ? 'VALIDATION_FAILED' : error.code;
+    return new ApiError(code, error.message, error.details);
+  }
+}

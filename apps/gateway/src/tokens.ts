@@ -1,0 +1,3 @@
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
+export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
+export const CODE_SENDER = Symbol('CODE_SENDER');

@@ -1,0 +1,81 @@
+import type { IncomingMessage } from 'node:http';
+import { Inject, type OnModuleDestroy } from '@nestjs/common';
+import { type OnGatewayConnection, type OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { LOGGER } from '#libs/platform';
+import { CLOSE_CODES, HARD_FRAME_LIMIT_BYTES, PROTOCOL_PATH } from '#libs/protocol';
+import { bearerToken } from '../auth/device-auth.guard.js';
+import { TokenService } from '../auth/token.service.js';
+import type { MessagingConfig } from '../gateway.config.js';
+import { ApiError } from '../http/api-error.js';
+import { MESSAGING_CONFIG } from '../tokens.js';
+import { DeviceConnection } from './device-connection.js';
+import { FrameRouter } from './frame-router.js';
+import { LiveSessions } from './live-sessions.js';
+import { TokenBucket } from './rate-limiter.js';
+
+/**
+ * The WebSocket endpoint. Authentication happens here, at the handshake (NestJS 12's ws adapter never
+ * calls verifyClient on a shared port): a socket without a valid token is closed with 4401/4403.
+ */
+@WebSocketGateway({ path: PROTOCOL_PATH, maxPayload: HARD_FRAME_LIMIT_BYTES })
+export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+  private readonly connections = new WeakMap<WebSocket, DeviceConnection>();
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly sessions: LiveSessions,
+    private readonly router: FrameRouter,
+    @Inject(MESSAGING_CONFIG) private readonly config: Readonly<MessagingConfig>,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handleConnection(socket: WebSocket, req: IncomingMessage): Promise<void> {
+    // Frames that arrive while we authenticate wait for the handler below.
+    const early: Array<[Parameters<FrameRouter['onFrame']>[1], boolean]> = [];
+    const hold = (raw: Parameters<FrameRouter['onFrame']>[1], isBinary: boolean): void =>
+      void early.push([raw, isBinary]);
+    socket.on('message', hold);
+    socket.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'));
+    let conn: DeviceConnection;
+    try {
+      const token =
+        bearerToken(req.headers.authorization) ??
+        new URL(req.url ?? '/', 'http://x').searchParams.get('access_token') ??
+        undefined;
+      if (!token) throw new ApiError('UNAUTHENTICATED', 'no access token');
+      const id = await this.tokens.verifyAccess(token);
+      conn = new DeviceConnection(
+        id.userId,
+        id.deviceId,
+        socket,
+        new TokenBucket(this.config.RATE_LIMIT_FRAMES_PER_SECOND, this.config.RATE_LIMIT_BURST),
+      );
+    } catch (err) {
+      const code = err instanceof ApiError ? err.code : 'UNAUTHENTICATED';
+      socket.close(code === 'DEVICE_REVOKED' ? CLOSE_CODES.revoked : CLOSE_CODES.unauthenticated, code);
+      return;
+    }
+    if (socket.readyState !== socket.OPEN) return;
+    this.connections.set(socket, conn);
+    await this.sessions.add(conn);
+    socket.off('message', hold);
+    socket.on('message', (raw, isBinary) => this.router.onFrame(conn, raw, isBinary));
+    for (const [raw, isBinary] of early) this.router.onFrame(conn, raw, isBinary);
+    if (socket.readyState !== socket.OPEN) this.handleDisconnect(socket);
+  }
+
+  handleDisconnect(socket: WebSocket): void {
+    const conn = this.connections.get(socket);
+    if (conn) {
+      this.sessions.remove(conn);
+      this.connections.delete(socket);
+    }
+  }
+
+  /** Draining: clients reconnect to another gateway and resume from their cursor. */
+  onModuleDestroy(): void {
+    for (const conn of this.sessions.all()) conn.socket.close(CLOSE_CODES.goingAway, 'SHUTTING_DOWN');
+  }
+}

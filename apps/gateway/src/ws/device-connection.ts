@@ -1,0 +1,63 @@
+import type { WebSocket } from 'ws';
+import type { ServerFrame } from '#libs/protocol';
+import type { TokenBucket } from './rate-limiter.js';
+
+/** What the gateway remembers of an entry it pushed, so an ack needs no lookup. */
+export interface SentEntry {
+  readonly kind: 'message' | 'receipt';
+  readonly conversationId: string;
+  readonly messageId?: string;
+  readonly senderUserId?: string;
+}
+
+const MAX_BUFFERED = 10_000;
+const MAX_REMEMBERED = 20_000;
+
+/**
+ * One authenticated device socket. Live entries that arrive while the device syncs are held back and
+ * sent after the sync, minus those the sync already sent, so nothing falls between the two.
+ */
+export class DeviceConnection {
+  private syncing = true;
+  private buffered: Array<{ entryId: string; frame: ServerFrame }> = [];
+  readonly sent = new Map<string, SentEntry>();
+
+  constructor(
+    readonly userId: string,
+    readonly deviceId: string,
+    readonly socket: WebSocket,
+    readonly limiter: TokenBucket,
+  ) {}
+
+  send(frame: ServerFrame): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  /** Sends an inbox entry now, or holds it while a sync is running. */
+  pushEntry(entryId: string, frame: ServerFrame, entry: SentEntry): void {
+    if (this.syncing) {
+      if (this.buffered.length < MAX_BUFFERED) this.buffered.push({ entryId, frame });
+      return; // beyond the buffer the entry waits in the inbox for the next sync
+    }
+    this.deliver(entryId, frame, entry);
+  }
+
+  deliver(entryId: string, frame: ServerFrame, entry: SentEntry): void {
+    if (this.sent.size >= MAX_REMEMBERED) this.sent.delete(this.sent.keys().next().value as string);
+    this.sent.set(entryId, entry);
+    this.send(frame);
+  }
+
+  beginSync(): void {
+    this.syncing = true;
+  }
+
+  /** Flushes what arrived live during the sync, skipping entries the sync itself sent. */
+  endSync(sentBySync: ReadonlySet<string>, describe: (frame: ServerFrame) => SentEntry): void {
+    const held = this.buffered;
+    this.buffered = [];
+    this.syncing = false;
+    for (const { entryId, frame } of held)
+      if (!sentBySync.has(entryId)) this.deliver(entryId, frame, describe(frame));
+  }
+}

@@ -1,0 +1,97 @@
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+const SNOWFLAKE = /^[1-9]\d{0,19}$/;
+const ENTRY = /^\d{1,2}:\d{1,15}$/;
+const tokenMessage = 'must be an id of 1-64 letters, digits, _ or -';
+const snowflakeMessage = 'must be a message id (a decimal string)';
+
+export class EmptyDto {}
+
+export class SyncDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^(\d{1,2}:\d{1,15}(,\d{1,2}:\d{1,15})*)?$/, {
+    message: 'must be a cursor returned by the server',
+  })
+  cursor?: string;
+}
+
+export class OpenDirectDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  userId!: string;
+}
+
+export class SendMessageDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId!: string;
+
+  @IsString()
+  @Length(1, 64)
+  clientMessageId!: string;
+
+  /** The character limit is the domain's (MESSAGE_TOO_LARGE); this only bounds the frame. */
+  @IsString()
+  @Length(1, 65_536)
+  text!: string;
+
+  @IsOptional()
+  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  replyTo?: string;
+}
+
+export class AckDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @Matches(ENTRY, { each: true, message: 'each must be an entryId the server sent' })
+  entries!: string[];
+}
+
+export class MarkReadDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId!: string;
+
+  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  upToMessageId!: string;
+}
+
+export class HistoryDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId!: string;
+
+  @IsOptional()
+  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  before?: string;
+
+  @IsOptional()
+  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  after?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export class ListConversationsDto {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}

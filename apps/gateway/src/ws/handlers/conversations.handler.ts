@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import type { ConversationSummary } from '#libs/protocol';
+import { ConversationStore } from '#libs/read-models';
+import type { DeviceConnection } from '../device-connection.js';
+import { ListConversationsDto } from '../frames.dto.js';
+import type { RequestHandler } from './request-handler.js';
+
+/** The device's user's conversations, latest activity first, with last message and unread count. */
+@Injectable()
+export class ConversationsHandler implements RequestHandler<'conversations.list'> {
+  readonly type = 'conversations.list' as const;
+  readonly dto = ListConversationsDto;
+
+  constructor(private readonly rows: ConversationStore) {}
+
+  async handle(
+    conn: DeviceConnection,
+    data: ListConversationsDto,
+  ): Promise<{ conversations: ConversationSummary[] }> {
+    return { conversations: await this.rows.listForUser(conn.userId, data.limit ?? 100) };
+  }
+}

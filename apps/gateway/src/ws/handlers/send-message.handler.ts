@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '#libs/platform';
+import { TimelineStore } from '#libs/read-models';
+import { ConversationRepository } from '../../conversations/conversation.repository.js';
+import type { MessagingConfig } from '../../gateway.config.js';
+import { MessageIdService } from '../../ids/message-id.service.js';
+import { MESSAGING_CONFIG } from '../../tokens.js';
+import type { DeviceConnection } from '../device-connection.js';
+import { SendMessageDto } from '../frames.dto.js';
+import type { RequestHandler } from './request-handler.js';
+
+type SendResult = {
+  conversationId: string;
+  messageId: string;
+  clientMessageId: string;
+  sentAt: string;
+  duplicate: boolean;
+};
+
+/**
+ * Appends MessageSent and answers only once JetStream stored it (SENT). The same client message id
+ * from the same device always answers with the first message: JetStream's Nats-Msg-Id catches resends
+ * within its window, the client_messages table any time later.
+ */
+@Injectable()
+export class SendMessageHandler implements RequestHandler<'message.send'> {
+  readonly type = 'message.send' as const;
+  readonly dto = SendMessageDto;
+
+  constructor(
+    private readonly conversations: ConversationRepository,
+    private readonly timeline: TimelineStore,
+    private readonly ids: MessageIdService,
+    @Inject(MESSAGING_CONFIG) private readonly config: Readonly<MessagingConfig>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async handle(conn: DeviceConnection, data: SendMessageDto): Promise<SendResult> {
+    const earlier = await this.timeline.byClientId(conn.userId, conn.deviceId, data.clientMessageId);
+    if (earlier) return { ...earlier, clientMessageId: data.clientMessageId, duplicate: true };
+
+    const { events, acks } = await this.conversations.execute(
+      data.conversationId,
+      {
+        type: 'SendMessage',
+        messageId: this.ids.next(),
+        senderUserId: conn.userId,
+        senderDeviceId: conn.deviceId,
+        clientMessageId: data.clientMessageId,
+        text: data.text,
+        ...(data.replyTo ? { replyTo: data.replyTo } : {}),
+        maxTextChars: this.config.MAX_MESSAGE_CHARS,
+      },
+      this.clock.now(),
+      `${conn.userId}.${conn.deviceId}.${data.clientMessageId}`,
+    );
+    const ack = acks[0]!;
+    const event = ack.duplicate ? await this.conversations.storedEvent(ack.stream, ack.seq) : events[0];
+    if (event?.type !== 'MessageSent') throw new Error(`expected MessageSent at ${ack.stream}#${ack.seq}`);
+    return {
+      conversationId: event.data.conversationId,
+      messageId: event.data.messageId,
+      clientMessageId: data.clientMessageId,
+      sentAt: event.data.sentAt,
+      duplicate: ack.duplicate,
+    };
+  }
+}

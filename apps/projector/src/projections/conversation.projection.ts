@@ -1,0 +1,206 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { RetentionConfig } from '#libs/config';
+import {
+  chatEventCodec,
+  parseConversationSubject,
+  type ConversationEvent,
+  type MessageDelivered,
+  type MessageRead,
+  type MessageSent,
+} from '#libs/events';
+import { NatsClient } from '#libs/nats';
+import { LOGGER, MetricsService } from '#libs/platform';
+import type { HistoryMessage } from '#libs/protocol';
+import {
+  ConversationStore,
+  ReceiptStore,
+  TimelineStore,
+  type ConversationRow,
+  type LogPosition,
+} from '#libs/read-models';
+import { FanOut } from './fan-out.js';
+import { RETENTION } from '../tokens.js';
+
+/**
+ * Builds timelines, inboxes, receipts and conversation lists from a CHAT_<p> stream. It is the single
+ * writer of each conversation it owns and applies its events in stream order; `applied_sequence` makes
+ * a redelivered event change nothing twice, and the per-conversation message sequence it assigns is
+ * derived from the log alone, so a rebuild assigns the same numbers.
+ */
+@Injectable()
+export class ConversationProjection {
+  private readonly applied;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly conversations: ConversationStore,
+    private readonly timeline: TimelineStore,
+    private readonly receipts: ReceiptStore,
+    private readonly fanOut: FanOut,
+    @Inject(RETENTION) private readonly retention: Readonly<RetentionConfig>,
+    @Inject(LOGGER) private readonly logger: Logger,
+    metrics: MetricsService,
+  ) {
+    this.applied = metrics.counter('chat_projector_events_applied_total', 'Events applied by the projector', [
+      'projection',
+      'type',
+    ]);
+  }
+
+  keyOf(msg: JsMsg): string {
+    return parseConversationSubject(this.nats.topology, msg.subject)?.conversationId ?? msg.subject;
+  }
+
+  private get ttl(): number | undefined {
+    return this.retention.RETENTION_MODE === 'transient'
+      ? this.retention.RETENTION_WINDOW_SECONDS
+      : undefined;
+  }
+
+  async handle(msg: JsMsg): Promise<void> {
+    const where = parseConversationSubject(this.nats.topology, msg.subject);
+    if (!where) throw new Error(`not a conversation subject: ${msg.subject}`);
+    const event = chatEventCodec.decode(msg.data) as ConversationEvent;
+    const position: LogPosition = { partition: where.partition, seq: msg.seq };
+    const state = await this.conversations.get(where.conversationId);
+    if (state && msg.seq <= state.appliedSequence) return; // already applied
+
+    switch (event.type) {
+      case 'ConversationCreated':
+        if (!state) {
+          await this.conversations.create(
+            {
+              conversationId: event.data.conversationId,
+              kind: event.data.kind,
+              members: event.data.members.map((m) => m.userId),
+              lastMessageSeq: 0,
+              appliedSequence: msg.seq,
+            },
+            event.data.createdBy,
+            new Date(event.occurredAt),
+          );
+        }
+        break;
+      case 'MessageSent':
+        if (!state) return this.orphan(msg, event.type);
+        await this.messageSent(state, event, position);
+        break;
+      case 'MessageDelivered':
+        if (!state) return this.orphan(msg, event.type);
+        await this.delivered(state, event, position);
+        break;
+      case 'MessageRead':
+        if (!state) return this.orphan(msg, event.type);
+        await this.read(state, event, position);
+        break;
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
+    }
+    this.applied.inc({ projection: 'conversations', type: event.type });
+  }
+
+  private orphan(msg: JsMsg, type: string): void {
+    this.logger.error(
+      { subject: msg.subject, seq: msg.seq, type },
+      'event for a conversation that was never created; skipped',
+    );
+  }
+
+  private async messageSent(
+    state: ConversationRow,
+    event: MessageSent,
+    position: LogPosition,
+  ): Promise<void> {
+    const d = event.data;
+    const seq = state.lastMessageSeq + 1;
+    const message: HistoryMessage = {
+      conversationId: d.conversationId,
+      messageId: d.messageId,
+      seq,
+      senderUserId: d.senderUserId,
+      senderDeviceId: d.senderDeviceId,
+      clientMessageId: d.clientMessageId,
+      text: d.content.type === 'text' ? d.content.text : '',
+      ...(d.replyTo ? { replyTo: d.replyTo } : {}),
+      sentAt: d.sentAt,
+    };
+    await this.timeline.insert(message, this.ttl);
+    await this.fanOut.deliver(
+      position,
+      d.conversationId,
+      state.members.map((userId) =>
+        userId === d.senderUserId ? { userId, exceptDeviceId: d.senderDeviceId } : { userId },
+      ),
+      { kind: 'message', data: message },
+      this.ttl,
+    );
+    await this.conversations.recordMessage(state.members, message);
+    await this.conversations.markRead(d.senderUserId, d.conversationId, seq);
+    await this.conversations.advance(d.conversationId, position.seq, seq, new Date(d.sentAt));
+  }
+
+  private async delivered(
+    state: ConversationRow,
+    event: MessageDelivered,
+    position: LogPosition,
+  ): Promise<void> {
+    const d = event.data;
+    const refs = await Promise.all(
+      d.messageIds.map(async (id) => ({ id, ref: await this.timeline.ref(d.conversationId, id) })),
+    );
+    const bySender = new Map<string, string[]>();
+    for (const { id, ref } of refs) {
+      if (!ref || ref.senderUserId === d.userId) continue; // unknown, or one's own message
+      bySender.set(ref.senderUserId, [...(bySender.get(ref.senderUserId) ?? []), id]);
+    }
+    const ids = [...bySender.values()].flat();
+    await this.receipts.delivered(d.conversationId, ids, d.userId, new Date(d.deliveredAt));
+    for (const [sender, messageIds] of bySender) {
+      await this.fanOut.deliver(position, d.conversationId, [{ userId: sender }], {
+        kind: 'receipt',
+        data: {
+          conversationId: d.conversationId,
+          status: 'delivered',
+          userId: d.userId,
+          deviceId: d.deviceId,
+          messageIds,
+          at: d.deliveredAt,
+        },
+      });
+    }
+    await this.conversations.advance(d.conversationId, position.seq);
+  }
+
+  private async read(state: ConversationRow, event: MessageRead, position: LogPosition): Promise<void> {
+    const d = event.data;
+    const ref = await this.timeline.ref(d.conversationId, d.upToMessageId);
+    if (ref) {
+      await this.conversations.markRead(d.userId, d.conversationId, ref.seq);
+      await this.receipts.read(d.conversationId, d.upToMessageId, d.userId, new Date(d.readAt));
+      // Other members see blue ticks; the reader's other devices learn the conversation was read.
+      await this.fanOut.deliver(
+        position,
+        d.conversationId,
+        state.members.map((userId) =>
+          userId === d.userId ? { userId, exceptDeviceId: d.deviceId } : { userId },
+        ),
+        {
+          kind: 'receipt',
+          data: {
+            conversationId: d.conversationId,
+            status: 'read',
+            userId: d.userId,
+            deviceId: d.deviceId,
+            upToMessageId: d.upToMessageId,
+            at: d.readAt,
+          },
+        },
+      );
+    }
+    await this.conversations.advance(d.conversationId, position.seq);
+  }
+}

@@ -1,0 +1,45 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '#libs/config';
+import { CassandraHealthIndicator, CassandraModule } from '#libs/cassandra';
+import { NatsHealthIndicator, NatsModule } from '#libs/nats';
+import { PlatformModule } from '#libs/platform';
+import { ReadModelsModule } from '#libs/read-models';
+import { RedisHealthIndicator, RedisModule } from '#libs/redis';
+import { ConversationProjection } from './projections/conversation.projection.js';
+import { FanOut } from './projections/fan-out.js';
+import { ProjectionRunner } from './projections/projection-runner.js';
+import { UserProjection } from './projections/user.projection.js';
+import { UsersBarrier } from './projections/users-barrier.js';
+import type { projectorConfigSpec } from './projector.config.js';
+import { RETENTION } from './tokens.js';
+
+@Module({})
+export class ProjectorModule {
+  static forRoot(config: LoadedConfig<typeof projectorConfigSpec>, logger: Logger): DynamicModule {
+    const name = `projector-${config.process.INSTANCE_ID}`;
+    return {
+      module: ProjectorModule,
+      imports: [
+        PlatformModule.forRoot({
+          service: 'projector',
+          process: config.process,
+          logger,
+          indicators: [NatsHealthIndicator, CassandraHealthIndicator, RedisHealthIndicator],
+        }),
+        NatsModule.forRoot(config.nats, name),
+        CassandraModule.forRoot(config.cassandra, name),
+        RedisModule.forRoot(config.redis, name),
+        ReadModelsModule,
+      ],
+      providers: [
+        { provide: RETENTION, useValue: config.retention },
+        UsersBarrier,
+        FanOut,
+        ConversationProjection,
+        UserProjection,
+        ProjectionRunner,
+      ],
+    };
+  }
+}

@@ -1,0 +1,1 @@
+export const RETENTION = Symbol('RETENTION');

@@ -1,0 +1,5 @@
+export * from './tokens.js';
+export * from './cassandra-client.js';
+export * from './migrator.js';
+export * from './cassandra.health.js';
+export * from './cassandra.module.js';

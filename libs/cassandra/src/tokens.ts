@@ -1,0 +1,1 @@
+export const CASSANDRA_CLIENT = Symbol('CASSANDRA_CLIENT');

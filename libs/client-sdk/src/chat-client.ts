@@ -1,0 +1,315 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import {
+  CLOSE_CODES,
+  type ErrorBody,
+  type InboxMessage,
+  type Receipt,
+  type Requests,
+  type RequestType,
+  type ServerFrame,
+} from '#libs/protocol';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { SeenIds } from './dedupe.js';
+import { ChatError } from './errors.js';
+
+export interface CursorStore {
+  load(): Promise<string | undefined> | string | undefined;
+  save(cursor: string): Promise<void> | void;
+}
+
+export interface ChatClientOptions {
+  /** Gateway WebSocket URLs; a reconnect moves to the next one, so a dead gateway is left behind. */
+  readonly urls: readonly string[];
+  /** Called before every connect: return a fresh access token (refresh it here when needed). */
+  readonly getAccessToken: () => string | Promise<string>;
+  readonly cursorStore?: CursorStore;
+  readonly reconnect?: Partial<BackoffOptions>;
+  readonly requestTimeoutMs?: number;
+  /** Acknowledge every received entry automatically (default true). */
+  readonly autoAck?: boolean;
+}
+
+export interface ChatClientEvents {
+  message: [InboxMessage];
+  receipt: [Receipt];
+  connected: [{ url: string; resumed: boolean }];
+  disconnected: [{ code: number; reason: string }];
+  revoked: [];
+  error: [Error];
+}
+
+interface Pending {
+  readonly type: RequestType;
+  readonly frame: string;
+  readonly resolve: (data: unknown) => void;
+  readonly reject: (err: Error) => void;
+  readonly timer: NodeJS.Timeout;
+  sent: boolean;
+}
+
+const ACK_BATCH_MS = 20;
+const ACK_BATCH_MAX = 500;
+
+/**
+ * A device's connection to the chat: connect, reconnect with backoff and resume from the cursor,
+ * idempotent sends that survive a reconnect, receiving with de-duplication, and automatic acks.
+ */
+export class ChatClient extends EventEmitter<ChatClientEvents> {
+  private ws?: WebSocket;
+  private urlIndex = 0;
+  private attempt = 0;
+  private ready = false;
+  private stopped = false;
+  private everConnected = false;
+  private readonly pending = new Map<string, Pending>();
+  private readonly seenMessages = new SeenIds();
+  private readonly seenReceipts = new SeenIds();
+  private ackQueue: string[] = [];
+  private ackTimer?: NodeJS.Timeout;
+  private reconnectTimer?: NodeJS.Timeout;
+  private firstSync?: { resolve: () => void; reject: (e: Error) => void };
+  private memoryCursor?: string;
+  private readonly backoff: BackoffOptions;
+
+  constructor(private readonly options: ChatClientOptions) {
+    super();
+    if (options.urls.length === 0) throw new Error('ChatClient needs at least one gateway URL');
+    this.backoff = { initialDelayMs: 100, maxDelayMs: 5000, ...options.reconnect };
+  }
+
+  /** Resolves once the first sync is done: every pending entry has been emitted. */
+  connect(): Promise<void> {
+    this.stopped = false;
+    const done = new Promise<void>((resolve, reject) => (this.firstSync = { resolve, reject }));
+    void this.open();
+    return done;
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    await this.flushAcks().catch(() => undefined);
+    this.failPending(() => true, new ChatError('UNAVAILABLE', 'the client was closed'));
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1000, 'bye');
+      });
+    }
+  }
+
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  send(
+    conversationId: string,
+    text: string,
+    opts: { clientMessageId?: string; replyTo?: string } = {},
+  ): Promise<Requests['message.send']['result']> {
+    return this.request('message.send', {
+      conversationId,
+      clientMessageId: opts.clientMessageId ?? randomUUID(),
+      text,
+      ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
+    });
+  }
+
+  openDirect(userId: string): Promise<Requests['conversation.open_direct']['result']> {
+    return this.request('conversation.open_direct', { userId });
+  }
+
+  markRead(conversationId: string, upToMessageId: string): Promise<Requests['message.read']['result']> {
+    return this.request('message.read', { conversationId, upToMessageId });
+  }
+
+  history(
+    conversationId: string,
+    opts: { before?: string; after?: string; limit?: number } = {},
+  ): Promise<Requests['history.get']['result']> {
+    return this.request('history.get', { conversationId, ...opts });
+  }
+
+  listConversations(limit?: number): Promise<Requests['conversations.list']['result']> {
+    return this.request('conversations.list', limit !== undefined ? { limit } : {});
+  }
+
+  ping(): Promise<Requests['ping']['result']> {
+    return this.request('ping', {});
+  }
+
+  async ack(entryIds: string[]): Promise<Requests['ack']['result']> {
+    const result = await this.request('ack', { entries: entryIds });
+    await this.saveCursor(result.cursor);
+    return result;
+  }
+
+  private async loadCursor(): Promise<string | undefined> {
+    return this.options.cursorStore ? this.options.cursorStore.load() : this.memoryCursor;
+  }
+
+  private async saveCursor(cursor: string): Promise<void> {
+    if (this.options.cursorStore) await this.options.cursorStore.save(cursor);
+    else this.memoryCursor = cursor;
+  }
+
+  private request<T extends RequestType>(type: T, data: Requests[T]['data']): Promise<Requests[T]['result']> {
+    const id = randomUUID();
+    return new Promise<Requests[T]['result']>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(
+          new ChatError(
+            'TIMEOUT',
+            `${type} got no answer within ${this.options.requestTimeoutMs ?? 10_000} ms`,
+          ),
+        );
+      }, this.options.requestTimeoutMs ?? 10_000);
+      const p: Pending = {
+        type,
+        frame: JSON.stringify({ type, id, data }),
+        resolve: resolve as (d: unknown) => void,
+        reject,
+        timer,
+        sent: false,
+      };
+      this.pending.set(id, p);
+      this.trySend(p);
+    });
+  }
+
+  /** Requests go out once synced; sync and ack may go while syncing (the gateway orders them). */
+  private trySend(p: Pending): void {
+    const open = this.ws?.readyState === WebSocket.OPEN;
+    if (open && (this.ready || p.type === 'sync' || p.type === 'ack')) {
+      this.ws!.send(p.frame);
+      p.sent = true;
+    }
+  }
+
+  private async open(): Promise<void> {
+    if (this.stopped) return;
+    const url = this.options.urls[this.urlIndex % this.options.urls.length]!;
+    let token: string;
+    try {
+      token = await this.options.getAccessToken();
+    } catch (err) {
+      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+      return this.scheduleReconnect();
+    }
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    this.ws = ws;
+    ws.on('open', () => void this.sync(url));
+    ws.on('message', (raw) => this.onFrame(raw.toString()));
+    ws.on('error', (err) => {
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+    });
+    ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
+  }
+
+  private async sync(url: string): Promise<void> {
+    try {
+      const cursor = await this.loadCursor();
+      await this.request('sync', cursor !== undefined ? { cursor } : {});
+    } catch {
+      return; // the socket dropped during sync: onClose reconnects
+    }
+    this.ready = true;
+    this.attempt = 0;
+    const resumed = this.everConnected;
+    this.everConnected = true;
+    for (const p of this.pending.values()) if (!p.sent) this.trySend(p);
+    this.emit('connected', { url, resumed });
+    this.firstSync?.resolve();
+    this.firstSync = undefined;
+  }
+
+  private onFrame(text: string): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(text) as ServerFrame;
+    } catch {
+      return;
+    }
+    switch (frame.type) {
+      case 'result':
+      case 'error': {
+        const p = frame.id ? this.pending.get(frame.id) : undefined;
+        if (!p) return;
+        this.pending.delete(frame.id!);
+        clearTimeout(p.timer);
+        if (frame.type === 'result') p.resolve(frame.data);
+        else p.reject(toError(frame.error));
+        return;
+      }
+      case 'message':
+        if (this.seenMessages.firstTime(frame.data.messageId)) this.emit('message', frame.data);
+        this.queueAck(frame.data.entryId);
+        return;
+      case 'receipt':
+        if (this.seenReceipts.firstTime(frame.data.entryId)) this.emit('receipt', frame.data);
+        this.queueAck(frame.data.entryId);
+        return;
+    }
+  }
+
+  private queueAck(entryId: string): void {
+    if (this.options.autoAck === false) return;
+    this.ackQueue.push(entryId);
+    if (this.ackQueue.length >= ACK_BATCH_MAX) void this.flushAcks().catch(() => undefined);
+    else this.ackTimer ??= setTimeout(() => void this.flushAcks().catch(() => undefined), ACK_BATCH_MS);
+  }
+
+  private async flushAcks(): Promise<void> {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    while (this.ackQueue.length > 0) {
+      const batch = [...new Set(this.ackQueue.splice(0, ACK_BATCH_MAX))];
+      // An ack lost with the connection is harmless: the entries come back on the next sync.
+      await this.ack(batch);
+    }
+  }
+
+  private onClose(ws: WebSocket, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    this.ready = false;
+    this.emit('disconnected', { code, reason });
+    // Sends are re-sent after reconnect (same clientMessageId, so the server de-duplicates); others fail.
+    this.failPending(
+      (p) => p.type !== 'message.send',
+      new ChatError('UNAVAILABLE', 'the connection was lost'),
+    );
+    for (const p of this.pending.values()) p.sent = false;
+    this.ackQueue = [];
+    if (code === CLOSE_CODES.revoked) {
+      this.stopped = true;
+      this.failPending(() => true, new ChatError('DEVICE_REVOKED', 'this device was removed'));
+      this.firstSync?.reject(new ChatError('DEVICE_REVOKED', 'this device was removed'));
+      this.emit('revoked');
+      return;
+    }
+    if (!this.stopped) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.urlIndex++;
+    const delay = backoffDelay(this.attempt++, this.backoff);
+    this.reconnectTimer = setTimeout(() => void this.open(), delay);
+  }
+
+  private failPending(which: (p: Pending) => boolean, error: Error): void {
+    for (const [id, p] of this.pending) {
+      if (!which(p)) continue;
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(error);
+    }
+  }
+}
+
+function toError(e: ErrorBody): ChatError {
+  return new ChatError(e.code, e.message, e.details);
+}

@@ -1,0 +1,84 @@
+import type { ErrorBody } from '#libs/protocol';
+import { ChatError } from './errors.js';
+
+export interface TokenPair {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly accessExpiresIn: number;
+}
+
+export interface DeviceInfo {
+  readonly deviceId: string;
+  readonly kind: 'primary' | 'linked';
+  readonly name: string;
+  readonly addedAt: string;
+}
+
+/** The HTTP API: sign-in, tokens, devices and contact lookup (docs/protocol.md). */
+export class ChatHttpClient {
+  constructor(private readonly options: { baseUrl: string; fetch?: typeof fetch }) {}
+
+  private async call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+    const res = await (this.options.fetch ?? fetch)(`${this.options.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      const error = (parsed as { error?: ErrorBody } | undefined)?.error;
+      throw new ChatError(
+        error?.code ?? 'INTERNAL',
+        error?.message ?? `HTTP ${res.status}`,
+        error?.details,
+        res.status,
+      );
+    }
+    return parsed as T;
+  }
+
+  requestCode(phone: string): Promise<{ expiresInSeconds: number }> {
+    return this.call('POST', '/v1/auth/code', { phone });
+  }
+
+  verify(phone: string, code: string, deviceName: string): Promise<TokenPair> {
+    return this.call('POST', '/v1/auth/verify', { phone, code, deviceName });
+  }
+
+  refresh(refreshToken: string): Promise<TokenPair> {
+    return this.call('POST', '/v1/auth/refresh', { refreshToken });
+  }
+
+  createLinkCode(accessToken: string): Promise<{ code: string; expiresInSeconds: number }> {
+    return this.call('POST', '/v1/devices/link-code', {}, accessToken);
+  }
+
+  link(code: string, deviceName: string): Promise<TokenPair> {
+    return this.call('POST', '/v1/auth/link', { code, deviceName });
+  }
+
+  async listDevices(accessToken: string): Promise<DeviceInfo[]> {
+    return (await this.call<{ devices: DeviceInfo[] }>('GET', '/v1/devices', undefined, accessToken)).devices;
+  }
+
+  async removeDevice(accessToken: string, deviceId: string): Promise<void> {
+    await this.call('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}`, undefined, accessToken);
+  }
+
+  async lookup(accessToken: string, phones: string[]): Promise<Array<{ phone: string; userId: string }>> {
+    return (
+      await this.call<{ users: Array<{ phone: string; userId: string }> }>(
+        'POST',
+        '/v1/users/lookup',
+        { phones },
+        accessToken,
+      )
+    ).users;
+  }
+}

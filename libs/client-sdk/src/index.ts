@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './dedupe.js';
+export * from './backoff.js';
+export * from './http-client.js';
+export * from './chat-client.js';

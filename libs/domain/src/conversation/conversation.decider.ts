@@ -1,0 +1,133 @@
+import type {
+  ConversationCreated,
+  ConversationEvent,
+  MessageDelivered,
+  MessageRead,
+  MessageSent,
+} from '#libs/events';
+import { accept, reject, type CommandContext, type Decision } from '../errors.js';
+import { directConversationId, isMember, type ConversationState } from './conversation.state.js';
+
+export interface CreateDirectConversation {
+  readonly type: 'CreateDirectConversation';
+  readonly createdBy: string;
+  readonly peerUserId: string;
+}
+
+export interface SendMessage {
+  readonly type: 'SendMessage';
+  readonly messageId: string;
+  readonly senderUserId: string;
+  readonly senderDeviceId: string;
+  readonly clientMessageId: string;
+  readonly text: string;
+  readonly replyTo?: string;
+  readonly maxTextChars: number;
+}
+
+export interface AcknowledgeDelivery {
+  readonly type: 'AcknowledgeDelivery';
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly messageIds: readonly string[];
+}
+
+export interface MarkRead {
+  readonly type: 'MarkRead';
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly upToMessageId: string;
+}
+
+export type ConversationCommand = CreateDirectConversation | SendMessage | AcknowledgeDelivery | MarkRead;
+
+function envelope<E extends ConversationEvent>(ctx: CommandContext, type: E['type'], data: E['data']): E {
+  return { type, version: 1, id: ctx.newEventId(), occurredAt: ctx.now.toISOString(), data } as E;
+}
+
+export function decideConversation(
+  command: ConversationCommand,
+  state: ConversationState,
+  ctx: CommandContext,
+): Decision<ConversationEvent> {
+  switch (command.type) {
+    case 'CreateDirectConversation': {
+      if (command.createdBy === command.peerUserId) {
+        return reject('VALIDATION_FAILED', 'a direct conversation needs two different users');
+      }
+      if (state.status === 'active') return reject('ALREADY_EXISTS', 'the conversation exists');
+      return accept(
+        envelope<ConversationCreated>(ctx, 'ConversationCreated', {
+          conversationId: directConversationId(command.createdBy, command.peerUserId),
+          kind: 'direct',
+          createdBy: command.createdBy,
+          members: [
+            { userId: command.createdBy, role: 'member' },
+            { userId: command.peerUserId, role: 'member' },
+          ],
+        }),
+      );
+    }
+    case 'SendMessage': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such conversation');
+      if (!isMember(state, command.senderUserId))
+        return reject('NOT_A_MEMBER', 'you are not a member of this conversation');
+      const chars = [...command.text].length;
+      if (chars > command.maxTextChars) {
+        return reject(
+          'MESSAGE_TOO_LARGE',
+          `text is ${chars} characters; the limit is ${command.maxTextChars}`,
+          {
+            limit: command.maxTextChars,
+          },
+        );
+      }
+      if (command.text.trim().length === 0) return reject('VALIDATION_FAILED', 'text must not be blank');
+      return accept(
+        envelope<MessageSent>(ctx, 'MessageSent', {
+          conversationId: state.conversationId,
+          messageId: command.messageId,
+          senderUserId: command.senderUserId,
+          senderDeviceId: command.senderDeviceId,
+          clientMessageId: command.clientMessageId,
+          membershipVersion: state.membershipVersion,
+          content: { type: 'text', text: command.text },
+          ...(command.replyTo ? { replyTo: command.replyTo } : {}),
+          sentAt: ctx.now.toISOString(),
+        }),
+      );
+    }
+    case 'AcknowledgeDelivery': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such conversation');
+      if (!isMember(state, command.userId))
+        return reject('NOT_A_MEMBER', 'you are not a member of this conversation');
+      return accept(
+        envelope<MessageDelivered>(ctx, 'MessageDelivered', {
+          conversationId: state.conversationId,
+          userId: command.userId,
+          deviceId: command.deviceId,
+          messageIds: [...command.messageIds],
+          deliveredAt: ctx.now.toISOString(),
+        }),
+      );
+    }
+    case 'MarkRead': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such conversation');
+      if (!isMember(state, command.userId))
+        return reject('NOT_A_MEMBER', 'you are not a member of this conversation');
+      return accept(
+        envelope<MessageRead>(ctx, 'MessageRead', {
+          conversationId: state.conversationId,
+          userId: command.userId,
+          deviceId: command.deviceId,
+          upToMessageId: command.upToMessageId,
+          readAt: ctx.now.toISOString(),
+        }),
+      );
+    }
+    default: {
+      const _exhaustive: never = command;
+      return _exhaustive;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/** Expected failures of a command: returned as values, mapped to frames or statuses only at the edge. */
+export type DomainErrorCode =
+  | 'NOT_A_MEMBER'
+  | 'NOT_FOUND'
+  | 'VALIDATION_FAILED'
+  | 'MESSAGE_TOO_LARGE'
+  | 'DEVICE_LIMIT'
+  | 'FORBIDDEN'
+  | 'ALREADY_EXISTS';
+
+export class DomainError {
+  constructor(
+    readonly code: DomainErrorCode,
+    readonly message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {}
+}
+
+export type Decision<E> =
+  { readonly ok: true; readonly events: readonly E[] } | { readonly ok: false; readonly error: DomainError };
+
+export const accept = <E>(...events: E[]): Decision<E> => ({ ok: true, events });
+export const reject = <E>(
+  code: DomainErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): Decision<E> => ({
+  ok: false,
+  error: new DomainError(code, message, details),
+});
+
+/** What a command brings besides its data, so deciders stay deterministic: time and fresh ids. */
+export interface CommandContext {
+  readonly now: Date;
+  readonly newEventId: () => string;
+}

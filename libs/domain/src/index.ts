@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './ids/snowflake.js';
+export * from './user/user.state.js';
+export * from './user/user.decider.js';
+export * from './conversation/conversation.state.js';
+export * from './conversation/conversation.decider.js';

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { defineEvent } from '../event-definition.js';
+import type { EventEnvelope } from '../envelope.js';
+import { isoTime, snowflakeId, tokenId } from './ids.schema.js';
+
+export const memberRole = z.enum(['admin', 'member']);
+
+export const ConversationCreatedV1 = defineEvent({
+  type: 'ConversationCreated',
+  version: 1,
+  aggregate: 'conversation',
+  subjectKind: 'meta',
+  description: 'A conversation began: a 1:1 chat is a conversation of exactly two members.',
+  schema: z.object({
+    conversationId: tokenId,
+    kind: z.enum(['direct', 'group']),
+    createdBy: tokenId,
+    members: z
+      .array(z.object({ userId: tokenId, role: memberRole }))
+      .min(1)
+      .max(100_000),
+    title: z.string().min(1).max(100).optional(),
+  }),
+});
+
+/** Content is either plain (the server may read it) or one ciphertext per recipient device (E2E). */
+export const messageContent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string().min(1).max(65_536) }),
+  z.object({
+    type: z.literal('e2e'),
+    ciphertexts: z.record(z.string(), z.string().max(131_072)),
+  }),
+]);
+
+export const MessageSentV1 = defineEvent({
+  type: 'MessageSent',
+  version: 1,
+  aggregate: 'conversation',
+  subjectKind: 'msg',
+  description:
+    "A member sent a message. membershipVersion is the stream sequence of the conversation's meta subject it was decided against.",
+  schema: z.object({
+    conversationId: tokenId,
+    messageId: snowflakeId,
+    senderUserId: tokenId,
+    senderDeviceId: tokenId,
+    clientMessageId: z.string().min(1).max(64),
+    membershipVersion: z.number().int().nonnegative(),
+    content: messageContent,
+    replyTo: snowflakeId.optional(),
+    sentAt: isoTime,
+  }),
+});
+
+export const MessageDeliveredV1 = defineEvent({
+  type: 'MessageDelivered',
+  version: 1,
+  aggregate: 'conversation',
+  subjectKind: 'rcpt',
+  description: 'A recipient device acknowledged that it holds these messages.',
+  schema: z.object({
+    conversationId: tokenId,
+    userId: tokenId,
+    deviceId: tokenId,
+    messageIds: z.array(snowflakeId).min(1).max(500),
+    deliveredAt: isoTime,
+  }),
+});
+
+export const MessageReadV1 = defineEvent({
+  type: 'MessageRead',
+  version: 1,
+  aggregate: 'conversation',
+  subjectKind: 'rcpt',
+  description: 'A member read the conversation up to and including this message (a "read up to" marker).',
+  schema: z.object({
+    conversationId: tokenId,
+    userId: tokenId,
+    deviceId: tokenId,
+    upToMessageId: snowflakeId,
+    readAt: isoTime,
+  }),
+});
+
+type Data<D extends { schema: z.ZodType }> = z.infer<D['schema']>;
+export type ConversationCreated = EventEnvelope<'ConversationCreated', Data<typeof ConversationCreatedV1>>;
+export type MessageSent = EventEnvelope<'MessageSent', Data<typeof MessageSentV1>>;
+export type MessageDelivered = EventEnvelope<'MessageDelivered', Data<typeof MessageDeliveredV1>>;
+export type MessageRead = EventEnvelope<'MessageRead', Data<typeof MessageReadV1>>;
+export type ConversationEvent = ConversationCreated | MessageSent | MessageDelivered | MessageRead;
+
+export const conversationEvents = [
+  ConversationCreatedV1,
+  MessageSentV1,
+  MessageDeliveredV1,
+  MessageReadV1,
+] as const;

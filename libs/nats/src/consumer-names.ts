@@ -1,0 +1,7 @@
+/** Durable consumer names, as operators see them in `nats consumer ls <stream>`. */
+export const DURABLES = {
+  /** On every CHAT_<p>: timelines, inboxes, receipts, conversation lists. */
+  projectorConversations: 'projector-conversations',
+  /** On USERS: users and devices. */
+  projectorUsers: 'projector-users',
+} as const;

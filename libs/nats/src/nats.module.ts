@@ -1,0 +1,63 @@
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { NatsConfig } from '#libs/config';
+import { chatEventCodec, type ChatEvent } from '#libs/events';
+import { LOGGER } from '#libs/platform';
+import { EventStore } from './event-store.js';
+import { LiveDeliveryBus } from './live-delivery.js';
+import { NatsClient } from './nats-client.js';
+import { NatsHealthIndicator } from './nats.health.js';
+import { provisionStreams } from './stream-provisioner.js';
+import { streamTopology } from './stream-topology.js';
+
+export const CHAT_EVENT_STORE = Symbol('CHAT_EVENT_STORE');
+
+/** Connects to NATS, makes sure every stream exists with the wanted config, and offers the event store. */
+@Global()
+@Module({})
+export class NatsModule implements OnApplicationShutdown {
+  constructor(
+    private readonly client: NatsClient,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  static forRoot(config: Readonly<NatsConfig>, connectionName: string): DynamicModule {
+    return {
+      module: NatsModule,
+      providers: [
+        {
+          provide: NatsClient,
+          inject: [LOGGER],
+          useFactory: async (logger: Logger) => {
+            const client = await NatsClient.connect(config, connectionName);
+            const outcome = await provisionStreams(
+              client.jsm,
+              streamTopology(client.topology),
+              client.topology.replicas,
+            );
+            logger.info({ streams: outcome, server: client.nc.getServer() }, 'nats connected; streams ready');
+            return client;
+          },
+        },
+        {
+          provide: CHAT_EVENT_STORE,
+          inject: [NatsClient],
+          useFactory: (client: NatsClient) =>
+            new EventStore<ChatEvent>(client.js, client.jsm, chatEventCodec),
+        },
+        {
+          provide: LiveDeliveryBus,
+          inject: [NatsClient],
+          useFactory: (client: NatsClient) => new LiveDeliveryBus(client.nc, client.topology),
+        },
+        NatsHealthIndicator,
+      ],
+      exports: [NatsClient, CHAT_EVENT_STORE, LiveDeliveryBus, NatsHealthIndicator],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+    this.logger.info('nats connection drained');
+  }
+}

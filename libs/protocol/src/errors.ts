@@ -1,0 +1,26 @@
+/** Stable error codes of the WebSocket protocol and the HTTP API (docs/protocol.md). */
+export const ERROR_CODES = [
+  'MALFORMED_FRAME',
+  'UNKNOWN_FRAME_TYPE',
+  'FRAME_TOO_LARGE',
+  'VALIDATION_FAILED',
+  'MESSAGE_TOO_LARGE',
+  'NOT_A_MEMBER',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'INTERNAL',
+  'UNAUTHENTICATED',
+  'TOKEN_EXPIRED',
+  'DEVICE_REVOKED',
+  'FORBIDDEN',
+  'CODE_INVALID',
+  'DEVICE_LIMIT',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}

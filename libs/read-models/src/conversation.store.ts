@@ -1,0 +1,112 @@
+import type { CqlClient } from '#libs/cassandra';
+import type { ConversationSummary, HistoryMessage } from '#libs/protocol';
+
+export interface ConversationRow {
+  readonly conversationId: string;
+  readonly kind: 'direct' | 'group';
+  readonly members: readonly string[];
+  readonly lastMessageSeq: number;
+  readonly appliedSequence: number;
+}
+
+/** Conversations (the projector's position per conversation) and every user's conversation list. */
+export class ConversationStore {
+  constructor(private readonly cql: CqlClient) {}
+
+  async get(conversationId: string): Promise<ConversationRow | undefined> {
+    const row = (
+      await this.cql.execute(
+        'SELECT kind, members, last_message_seq, applied_sequence FROM conversations WHERE conversation_id = ?',
+        [conversationId],
+      )
+    ).first();
+    if (!row) return undefined;
+    return {
+      conversationId,
+      kind: row.get('kind') as 'direct' | 'group',
+      members: [...((row.get('members') as string[] | null) ?? [])],
+      lastMessageSeq: Number(row.get('last_message_seq') ?? 0),
+      appliedSequence: Number(row.get('applied_sequence') ?? 0),
+    };
+  }
+
+  async create(c: ConversationRow, createdBy: string, at: Date): Promise<void> {
+    await this.cql.execute(
+      'INSERT INTO conversations (conversation_id, kind, members, created_by, created_at, last_message_seq, last_activity_at, applied_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [c.conversationId, c.kind, c.members, createdBy, at, c.lastMessageSeq, at, c.appliedSequence],
+    );
+    await Promise.all(
+      c.members.map((userId) =>
+        this.cql.execute(
+          // read_up_to_seq is left to markRead alone: its writes are ordered by USING TIMESTAMP.
+          'INSERT INTO conversations_by_user (user_id, conversation_id, kind, members, last_activity_at, last_message_seq) VALUES (?, ?, ?, ?, ?, ?)',
+          [userId, c.conversationId, c.kind, c.members, at, 0],
+        ),
+      ),
+    );
+  }
+
+  /** Records that the projector applied everything up to this stream sequence. */
+  async advance(
+    conversationId: string,
+    appliedSequence: number,
+    lastMessageSeq?: number,
+    at?: Date,
+  ): Promise<void> {
+    if (lastMessageSeq === undefined) {
+      await this.cql.execute('UPDATE conversations SET applied_sequence = ? WHERE conversation_id = ?', [
+        appliedSequence,
+        conversationId,
+      ]);
+      return;
+    }
+    await this.cql.execute(
+      'UPDATE conversations SET applied_sequence = ?, last_message_seq = ?, last_activity_at = ? WHERE conversation_id = ?',
+      [appliedSequence, lastMessageSeq, at ?? new Date(), conversationId],
+    );
+  }
+
+  async recordMessage(userIds: readonly string[], m: HistoryMessage): Promise<void> {
+    const json = JSON.stringify(m);
+    await Promise.all(
+      userIds.map((userId) =>
+        this.cql.execute(
+          'UPDATE conversations_by_user SET last_activity_at = ?, last_message = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?',
+          [new Date(m.sentAt), json, m.seq, userId, m.conversationId],
+        ),
+      ),
+    );
+  }
+
+  /** Moves a user's read marker; USING TIMESTAMP seq keeps the highest marker whatever the order of writes. */
+  async markRead(userId: string, conversationId: string, seq: number): Promise<void> {
+    await this.cql.execute(
+      `UPDATE conversations_by_user USING TIMESTAMP ${Math.floor(seq)} SET read_up_to_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+      [seq, userId, conversationId],
+    );
+  }
+
+  async listForUser(userId: string, limit: number): Promise<ConversationSummary[]> {
+    const rs = await this.cql.execute(
+      'SELECT conversation_id, kind, members, last_activity_at, last_message, last_message_seq, read_up_to_seq FROM conversations_by_user WHERE user_id = ?',
+      [userId],
+      { fetchSize: 5000 },
+    );
+    return rs.rows
+      .map((r): ConversationSummary => {
+        const last = r.get('last_message') as string | null;
+        const lastSeq = Number(r.get('last_message_seq') ?? 0);
+        const readSeq = Number(r.get('read_up_to_seq') ?? 0);
+        return {
+          conversationId: r.get('conversation_id') as string,
+          kind: r.get('kind') as 'direct' | 'group',
+          members: [...((r.get('members') as string[] | null) ?? [])],
+          lastActivityAt: (r.get('last_activity_at') as Date).toISOString(),
+          ...(last ? { lastMessage: JSON.parse(last) as HistoryMessage } : {}),
+          unreadCount: Math.max(0, lastSeq - readSeq),
+        };
+      })
+      .sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt))
+      .slice(0, limit);
+  }
+}

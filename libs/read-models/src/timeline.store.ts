@@ -1,0 +1,129 @@
+import type { CqlClient } from '#libs/cassandra';
+import type { HistoryMessage } from '#libs/protocol';
+
+/** Messages per bucket of the timeline: partitions stay bounded however long a conversation runs. */
+export const TIMELINE_BUCKET_SIZE = 10_000;
+const bucketOf = (seq: number): number => Math.floor(seq / TIMELINE_BUCKET_SIZE);
+
+export interface MessageRef {
+  readonly seq: number;
+  readonly senderUserId: string;
+}
+
+/** Conversation timelines (messages_by_conversation, messages_by_id) and client message ids. */
+export class TimelineStore {
+  constructor(private readonly cql: CqlClient) {}
+
+  async insert(m: HistoryMessage, ttlSeconds?: number): Promise<void> {
+    const ttl = ttlSeconds ? ` USING TTL ${Math.floor(ttlSeconds)}` : '';
+    await Promise.all([
+      this.cql.execute(
+        `INSERT INTO messages_by_conversation (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, reply_to, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
+        [
+          m.conversationId,
+          bucketOf(m.seq),
+          m.seq,
+          m.messageId,
+          m.senderUserId,
+          m.senderDeviceId,
+          m.clientMessageId,
+          m.text,
+          m.replyTo ?? null,
+          new Date(m.sentAt),
+        ],
+      ),
+      this.cql.execute(
+        `INSERT INTO messages_by_id (conversation_id, message_id, seq, sender_user_id) VALUES (?, ?, ?, ?)${ttl}`,
+        [m.conversationId, m.messageId, m.seq, m.senderUserId],
+      ),
+      this.cql.execute(
+        'INSERT INTO client_messages (sender_user_id, sender_device_id, client_message_id, conversation_id, message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [
+          m.senderUserId,
+          m.senderDeviceId,
+          m.clientMessageId,
+          m.conversationId,
+          m.messageId,
+          new Date(m.sentAt),
+        ],
+      ),
+    ]);
+  }
+
+  async ref(conversationId: string, messageId: string): Promise<MessageRef | undefined> {
+    const row = (
+      await this.cql.execute(
+        'SELECT seq, sender_user_id FROM messages_by_id WHERE conversation_id = ? AND message_id = ?',
+        [conversationId, messageId],
+      )
+    ).first();
+    return row
+      ? { seq: Number(row.get('seq')), senderUserId: row.get('sender_user_id') as string }
+      : undefined;
+  }
+
+  /** The message a device already sent with this client message id, if any. */
+  async byClientId(
+    userId: string,
+    deviceId: string,
+    clientMessageId: string,
+  ): Promise<{ conversationId: string; messageId: string; sentAt: string } | undefined> {
+    const row = (
+      await this.cql.execute(
+        'SELECT conversation_id, message_id, sent_at FROM client_messages WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?',
+        [userId, deviceId, clientMessageId],
+      )
+    ).first();
+    if (!row) return undefined;
+    return {
+      conversationId: row.get('conversation_id') as string,
+      messageId: String(row.get('message_id')),
+      sentAt: (row.get('sent_at') as Date).toISOString(),
+    };
+  }
+
+  /**
+   * A page of messages, oldest first: the `limit` messages before `beforeSeq`, or after `afterSeq`, or
+   * the latest ones. Walks buckets so a page may span two.
+   */
+  async page(
+    conversationId: string,
+    opts: { beforeSeq?: number; afterSeq?: number; limit: number; lastSeq: number },
+  ): Promise<HistoryMessage[]> {
+    const out: HistoryMessage[] = [];
+    if (opts.afterSeq !== undefined) {
+      for (let b = bucketOf(opts.afterSeq + 1); b <= bucketOf(opts.lastSeq) && out.length < opts.limit; b++) {
+        const rs = await this.cql.execute(
+          'SELECT * FROM messages_by_conversation WHERE conversation_id = ? AND bucket = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+          [conversationId, b, opts.afterSeq, opts.limit - out.length],
+        );
+        out.push(...rs.rows.map(toMessage));
+      }
+      return out;
+    }
+    const before = opts.beforeSeq ?? opts.lastSeq + 1;
+    for (let b = bucketOf(before - 1); b >= 0 && out.length < opts.limit && before > 1; b--) {
+      const rs = await this.cql.execute(
+        'SELECT * FROM messages_by_conversation WHERE conversation_id = ? AND bucket = ? AND seq < ? LIMIT ?',
+        [conversationId, b, before, opts.limit - out.length],
+      );
+      out.push(...rs.rows.map(toMessage));
+    }
+    return out.reverse();
+  }
+}
+
+function toMessage(r: { get(name: string): unknown }): HistoryMessage {
+  const replyTo = r.get('reply_to');
+  return {
+    conversationId: r.get('conversation_id') as string,
+    messageId: String(r.get('message_id')),
+    seq: Number(r.get('seq')),
+    senderUserId: r.get('sender_user_id') as string,
+    senderDeviceId: r.get('sender_device_id') as string,
+    clientMessageId: r.get('client_message_id') as string,
+    text: r.get('body') as string,
+    ...(replyTo !== null && replyTo !== undefined ? { replyTo: String(replyTo) } : {}),
+    sentAt: (r.get('sent_at') as Date).toISOString(),
+  };
+}

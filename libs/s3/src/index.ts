@@ -1,0 +1,2 @@
+export * from './object-store.js';
+export * from './s3.module.js';

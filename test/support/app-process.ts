@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+
+const DIST = fileURLToPath(new URL('../../', import.meta.url));
+
+export type AppName = 'gateway' | 'projector' | 'notifier';
+
+/** One of the apps, running as its own real process on a free port, as the stack runs it. */
+export class AppProcess {
+  private constructor(
+    readonly name: AppName,
+    readonly child: ChildProcess,
+    readonly url: string,
+    readonly output: string[],
+  ) {}
+
+  static async start(name: AppName, vars: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
+    const child = spawn(process.execPath, [`${DIST}apps/${name}/src/main.js`], {
+      env: {
+        PATH: process.env.PATH,
+        HTTP_PORT: '0',
+        LOG_LEVEL: 'info',
+        INSTANCE_ID: `${name}-test`,
+        ...vars,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${name} did not listen within ${timeoutMs} ms:\n${output.join('')}`)),
+        timeoutMs,
+      );
+      const onData = (chunk: Buffer): void => {
+        output.push(chunk.toString());
+        const match = /"url":"(http:\/\/[^"]+)"/.exec(output.join(''));
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited with ${code} during start:\n${output.join('')}`));
+      });
+    });
+    return new AppProcess(name, child, url, output);
+  }
+
+  async get(path: string): Promise<{ status: number; body: string }> {
+    const res = await fetch(`${this.url}${path}`);
+    return { status: res.status, body: await res.text() };
+  }
+
+  /** Sends a signal and waits for the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const exited = once(this.child, 'exit');
+    this.child.kill(signal);
+    const [code] = (await exited) as [number | null];
+    return code;
+  }
+}
+
+/** Polls until `check` returns true or the time runs out. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,91 @@
+import { migrate } from '#libs/cassandra';
+import { AppProcess } from './app-process.js';
+import { cleanupTestEnv } from './cleanup.js';
+import { createTestEnv, type TestEnv } from './test-env.js';
+
+/**
+ * A whole isolated chat deployment on the shared servers: its own streams, keyspace, keys and bucket,
+ * with real gateway and projector processes. Tests start what they need and stop it at the end.
+ */
+export class ChatStack {
+  readonly gateways: AppProcess[] = [];
+  projector?: AppProcess;
+
+  private constructor(readonly env: TestEnv) {}
+
+  static async start(
+    opts: { gateways?: number; overrides?: Record<string, string> } = {},
+  ): Promise<ChatStack> {
+    const stack = new ChatStack(createTestEnv(opts.overrides));
+    await migrate(stack.env.cassandra);
+    for (let i = 0; i < (opts.gateways ?? 1); i++) await stack.startGateway();
+    await stack.startProjector();
+    return stack;
+  }
+
+  async startGateway(): Promise<AppProcess> {
+    const g = await AppProcess.start('gateway', {
+      ...this.env.vars,
+      INSTANCE_ID: `gateway-${this.gateways.length + 1}`,
+    });
+    this.gateways.push(g);
+    return g;
+  }
+
+  async startProjector(): Promise<AppProcess> {
+    this.projector = await AppProcess.start('projector', this.env.vars);
+    return this.projector;
+  }
+
+  wsUrl(g: AppProcess): string {
+    return `${g.url.replace(/^http/, 'ws')}/v1/ws`;
+  }
+
+  /** The gateways still running (a test may have killed some). */
+  get liveGateways(): AppProcess[] {
+    return this.gateways.filter((g) => g.child.exitCode === null && g.child.signalCode === null);
+  }
+
+  get wsUrls(): string[] {
+    return this.liveGateways.map((g) => this.wsUrl(g));
+  }
+
+  private codeLines(phone: string): string[] {
+    return this.gateways.flatMap((g) =>
+      g.output
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes(`"phone":"${phone}"`) && l.includes('"code"')),
+    );
+  }
+
+  /**
+   * Runs `request` (which asks for a code) and returns the new code the development sender logged for
+   * this phone: the only way to learn it, as for a person reading an SMS.
+   */
+  async newCode(phone: string, request: () => Promise<unknown>, timeoutMs = 5000): Promise<string> {
+    const before = this.codeLines(phone).length;
+    await request();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const lines = this.codeLines(phone);
+      if (lines.length > before) return (JSON.parse(lines.at(-1)!) as { code: string }).code;
+      if (Date.now() > deadline) throw new Error(`no verification code logged for ${phone}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.gateways, ...(this.projector ? [this.projector] : [])].map((p) => p.stop('SIGKILL')),
+    );
+    await cleanupTestEnv(this.env);
+  }
+}
+
+let phoneCounter = 0;
+/** A fresh E.164 number per call, unique within a test run. */
+export function freshPhone(): string {
+  phoneCounter++;
+  return `+1555${String(process.pid % 1000).padStart(3, '0')}${String(phoneCounter).padStart(4, '0')}`;
+}
