@@ -18,7 +18,8 @@ function documented(): Map<string, Map<string, boolean>> {
       continue;
     }
     if (line.startsWith('## ')) current = undefined;
-    const row = /^\| `(\w+)` \| (yes|no) \|/.exec(line);
+    // Prettier pads the table cells, so allow any spacing around them.
+    const row = /^\|\s*`(\w+)`\s*\|\s*(yes|no)\s*\|/.exec(line);
     if (row && current) current.set(row[1]!, row[2] === 'yes');
   }
   return sections;

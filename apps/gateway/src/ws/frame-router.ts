@@ -77,23 +77,29 @@ export class FrameRouter {
     const started = performance.now();
     try {
       const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
+      if (isBinary) throw new ApiError('MALFORMED_FRAME', 'frames are JSON text');
+      // Parsed before the size check (ws already caps frames at HARD_FRAME_LIMIT_BYTES), so that even an
+      // oversized frame's error carries its request id.
+      let frame: unknown;
+      try {
+        frame = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        frame = undefined;
+      }
+      const envelope =
+        typeof frame === 'object' && frame !== null && !Array.isArray(frame)
+          ? (frame as Record<string, unknown>)
+          : undefined;
+      if (typeof envelope?.id === 'string' && REQUEST_ID.test(envelope.id)) id = envelope.id;
       if (bytes.length > FRAME_LIMIT_BYTES) {
         throw new ApiError('FRAME_TOO_LARGE', `frames are limited to ${FRAME_LIMIT_BYTES} bytes`, {
           limit: FRAME_LIMIT_BYTES,
         });
       }
-      if (isBinary) throw new ApiError('MALFORMED_FRAME', 'frames are JSON text');
-      let frame: unknown;
-      try {
-        frame = JSON.parse(bytes.toString('utf8'));
-      } catch {
-        throw new ApiError('MALFORMED_FRAME', 'the frame is not valid JSON');
-      }
-      if (typeof frame !== 'object' || frame === null || Array.isArray(frame))
-        throw new ApiError('MALFORMED_FRAME', 'a frame is a JSON object');
-      const envelope = frame as Record<string, unknown>;
-      if (typeof envelope.id === 'string' && REQUEST_ID.test(envelope.id)) id = envelope.id;
-      else throw new ApiError('MALFORMED_FRAME', 'id: a request id of 1-64 printable characters is required');
+      if (frame === undefined) throw new ApiError('MALFORMED_FRAME', 'the frame is not valid JSON');
+      if (!envelope) throw new ApiError('MALFORMED_FRAME', 'a frame is a JSON object');
+      if (id === null)
+        throw new ApiError('MALFORMED_FRAME', 'id: a request id of 1-64 printable characters is required');
       if (typeof envelope.type !== 'string')
         throw new ApiError('MALFORMED_FRAME', 'type: a string is required');
       const handler = this.handlers.get(envelope.type);
