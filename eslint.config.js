@@ -32,7 +32,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/domain/**/*.ts'],
+    files: ['libs/domain/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -75,7 +75,11 @@ export class ChatStack {
     }
   }
 
+  /** Every SDK client a test opened on this stack, closed by stop() even when the test failed midway. */
+  readonly clients = new Set<{ close(): Promise<void> }>();
+
   async stop(): Promise<void> {
+    await Promise.all([...this.clients].map((c) => c.close().catch(() => undefined)));
     await Promise.all(
       [...this.gateways, ...(this.projector ? [this.projector] : [])].map((p) => p.stop('SIGKILL')),
     );

@@ -13,7 +13,7 @@ export class TestDevice {
 
   constructor(
     readonly tokens: TokenPair,
-    private readonly urls: () => string[],
+    private readonly stack: ChatStack,
   ) {}
 
   get userId(): string {
@@ -26,7 +26,7 @@ export class TestDevice {
 
   /** Connects through the SDK; `gateway` picks which gateway it tries first (the others follow on reconnect). */
   async connect(opts: { autoAck?: boolean; gateway?: number } = {}): Promise<ChatClient> {
-    const all = this.urls();
+    const all = this.stack.wsUrls;
     const first = (opts.gateway ?? 0) % all.length;
     const client = new ChatClient({
       urls: [...all.slice(first), ...all.slice(0, first)],
@@ -36,12 +36,14 @@ export class TestDevice {
     });
     client.on('message', (m) => this.messages.push(m));
     client.on('receipt', (r) => this.receipts.push(r));
+    this.stack.clients.add(client);
     await client.connect();
     this.client = client;
     return client;
   }
 
   async disconnect(): Promise<void> {
+    if (this.client) this.stack.clients.delete(this.client);
     await this.client?.close();
     this.client = undefined;
   }
@@ -74,7 +76,7 @@ export async function signUp(
   const http = new ChatHttpClient({ baseUrl: gateway.url });
   const phone = freshPhone();
   const code = await stack.newCode(phone, () => http.requestCode(phone));
-  return new TestDevice(await http.verify(phone, code, 'phone'), () => stack.wsUrls);
+  return new TestDevice(await http.verify(phone, code, 'phone'), stack);
 }
 
 /** Links another device to the user of `primary`. */
@@ -85,5 +87,5 @@ export async function linkDevice(
 ): Promise<TestDevice> {
   const http = new ChatHttpClient({ baseUrl: gateway.url });
   const { code } = await http.createLinkCode(primary.tokens.accessToken);
-  return new TestDevice(await http.link(code, 'laptop'), () => stack.wsUrls);
+  return new TestDevice(await http.link(code, 'laptop'), stack);
 }

@@ -47,10 +47,14 @@ interface Pending {
   readonly reject: (err: Error) => void;
   readonly timer: NodeJS.Timeout;
   sent: boolean;
+  /** How often the gateway answered RATE_LIMITED and the request was sent again after its hint. */
+  rateLimited: number;
 }
 
 const ACK_BATCH_MS = 20;
 const ACK_BATCH_MAX = 500;
+/** A request refused with RATE_LIMITED is sent again after the server's retryAfterMs, this many times. */
+const RATE_LIMIT_RETRIES = 5;
 
 /**
  * A device's connection to the chat: connect, reconnect with backoff and resume from the cursor,
@@ -175,6 +179,7 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
         reject,
         timer,
         sent: false,
+        rateLimited: 0,
       };
       this.pending.set(id, p);
       this.trySend(p);
@@ -239,6 +244,18 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       case 'error': {
         const p = frame.id ? this.pending.get(frame.id) : undefined;
         if (!p) return;
+        if (
+          frame.type === 'error' &&
+          frame.error.code === 'RATE_LIMITED' &&
+          p.rateLimited < RATE_LIMIT_RETRIES
+        ) {
+          // Every request is safe to repeat (sends carry their clientMessageId), so wait as told and retry.
+          p.rateLimited++;
+          p.sent = false;
+          const hint = Number(frame.error.details?.retryAfterMs ?? 100);
+          setTimeout(() => this.trySend(p), Math.min(Math.max(hint, 10), 5_000));
+          return;
+        }
         this.pending.delete(frame.id!);
         clearTimeout(p.timer);
         if (frame.type === 'result') p.resolve(frame.data);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RetentionConfig } from '#libs/config';
 import {
   chatEventCodec,
+  conversationFilter,
   parseConversationSubject,
   type ConversationEvent,
   type MessageDelivered,
@@ -23,6 +24,8 @@ import {
 import { FanOut } from './fan-out.js';
 import { RETENTION } from '../tokens.js';
 
+const RECENTLY_SEEN_MAX = 100_000;
+
 /**
  * Builds timelines, inboxes, receipts and conversation lists from a CHAT_<p> stream. It is the single
  * writer of each conversation it owns and applies its events in stream order; `applied_sequence` makes
@@ -32,6 +35,8 @@ import { RETENTION } from '../tokens.js';
 @Injectable()
 export class ConversationProjection {
   private readonly applied;
+  /** Conversations this process has caught up (insertion order doubles as an LRU). */
+  private readonly recentlySeen = new Set<string>();
 
   constructor(
     private readonly nats: NatsClient,
@@ -62,10 +67,47 @@ export class ConversationProjection {
   async handle(msg: JsMsg): Promise<void> {
     const where = parseConversationSubject(this.nats.topology, msg.subject);
     if (!where) throw new Error(`not a conversation subject: ${msg.subject}`);
-    const event = chatEventCodec.decode(msg.data) as ConversationEvent;
-    const position: LogPosition = { partition: where.partition, seq: msg.seq };
+    if (msg.redelivered || !this.recentlySeen.has(where.conversationId)) {
+      await this.catchUp(msg.info.stream, where.conversationId, msg.seq);
+    }
+    await this.apply(msg.subject, msg.seq, msg.data);
+    this.remember(where.conversationId);
+  }
+
+  /**
+   * Applies, from the log itself, the conversation's events before `beforeSeq` that are not applied yet.
+   * A consumer delivers in stream order except around redeliveries: after a crash, the events the dead
+   * process had pulled come back only after ack_wait, while newer ones of the same conversation arrive
+   * at once. Without this, applied_sequence would make the late older events look applied and skip them.
+   * Checked for each conversation once per process, and for every redelivered event.
+   */
+  private async catchUp(stream: string, conversationId: string, beforeSeq: number): Promise<void> {
+    const state = await this.conversations.get(conversationId);
+    if (!state) return; // nothing precedes a conversation's creation; an orphan is logged by apply
+    const filter = conversationFilter(this.nats.topology, conversationId);
+    for (let from = state.appliedSequence + 1; from < beforeSeq;) {
+      const earlier = await this.nats.jsm.direct.getMessage(stream, { seq: from, next_by_subj: filter });
+      if (!earlier || earlier.seq >= beforeSeq) return;
+      this.logger.info({ stream, seq: earlier.seq, beforeSeq }, 'applying an earlier event first');
+      await this.apply(earlier.subject, earlier.seq, earlier.data);
+      from = earlier.seq + 1;
+    }
+  }
+
+  private remember(conversationId: string): void {
+    this.recentlySeen.delete(conversationId);
+    this.recentlySeen.add(conversationId);
+    if (this.recentlySeen.size > RECENTLY_SEEN_MAX)
+      this.recentlySeen.delete(this.recentlySeen.values().next().value as string);
+  }
+
+  private async apply(subject: string, streamSeq: number, data: Uint8Array): Promise<void> {
+    const where = parseConversationSubject(this.nats.topology, subject);
+    if (!where) throw new Error(`not a conversation subject: ${subject}`);
+    const event = chatEventCodec.decode(data) as ConversationEvent;
+    const position: LogPosition = { partition: where.partition, seq: streamSeq };
     const state = await this.conversations.get(where.conversationId);
-    if (state && msg.seq <= state.appliedSequence) return; // already applied
+    if (state && streamSeq <= state.appliedSequence) return; // already applied
 
     switch (event.type) {
       case 'ConversationCreated':
@@ -76,7 +118,7 @@ export class ConversationProjection {
               kind: event.data.kind,
               members: event.data.members.map((m) => m.userId),
               lastMessageSeq: 0,
-              appliedSequence: msg.seq,
+              appliedSequence: streamSeq,
             },
             event.data.createdBy,
             new Date(event.occurredAt),
@@ -84,15 +126,15 @@ export class ConversationProjection {
         }
         break;
       case 'MessageSent':
-        if (!state) return this.orphan(msg, event.type);
+        if (!state) return this.orphan(subject, streamSeq, event.type);
         await this.messageSent(state, event, position);
         break;
       case 'MessageDelivered':
-        if (!state) return this.orphan(msg, event.type);
+        if (!state) return this.orphan(subject, streamSeq, event.type);
         await this.delivered(state, event, position);
         break;
       case 'MessageRead':
-        if (!state) return this.orphan(msg, event.type);
+        if (!state) return this.orphan(subject, streamSeq, event.type);
         await this.read(state, event, position);
         break;
       default: {
@@ -103,11 +145,8 @@ export class ConversationProjection {
     this.applied.inc({ projection: 'conversations', type: event.type });
   }
 
-  private orphan(msg: JsMsg, type: string): void {
-    this.logger.error(
-      { subject: msg.subject, seq: msg.seq, type },
-      'event for a conversation that was never created; skipped',
-    );
+  private orphan(subject: string, seq: number, type: string): void {
+    this.logger.error({ subject, seq, type }, 'event for a conversation that was never created; skipped');
   }
 
   private async messageSent(

@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+function version(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0]!;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** What a result file says about where it ran, so figures from different machines are not compared blindly. */
+export function machine(): Record<string, unknown> {
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    natsServer: version('nats-server', ['--version']),
+    redis: version('redis-server', ['--version']),
+    commit: version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+    date: new Date().toISOString(),
+  };
+}
+
+/** Prints rows as an aligned table. */
+export function printTable(
+  title: string,
+  rows: ReadonlyArray<Record<string, string | number | boolean>>,
+): void {
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0]!);
+  const cell = (v: unknown): string =>
+    typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : String(v);
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]): string => vals.map((v, i) => v.padStart(widths[i]!)).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(cols));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
+}
+
+/** Writes bench/results/<workload>-<timestamp>.json and returns its path. */
+export function writeResult(workload: string, body: Record<string, unknown>): string {
+  const dir = `${ROOT}bench/results`;
+  mkdirSync(dir, { recursive: true });
+  const path = `${dir}/${workload}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(path, JSON.stringify({ workload, machine: machine(), ...body }, null, 2));
+  return path;
+}
+
+/** Progress on stderr, so stdout keeps only the table. */
+export function progress(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
