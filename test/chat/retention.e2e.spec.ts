@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCassandraClient } from '#libs/cassandra';
+import { conversationSubject } from '#libs/events';
+import { NatsClient, partitionStreamName } from '#libs/nats';
 import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp } from '../support/chat-users.js';
@@ -73,5 +75,71 @@ describe('retention settings', () => {
     assert.equal(r.timelineTtl, null);
     assert.equal(r.inboxTtl, null);
     assert.equal(r.inboxAfterAck, 0);
+  });
+
+  test('transient: after the window no message content is readable anywhere; membership and receipts stay', async () => {
+    const stack = await ChatStack.start({
+      overrides: {
+        RETENTION_MODE: 'transient',
+        RETENTION_WINDOW_SECONDS: '2',
+        RETENTION_SWEEP_INTERVAL_SECONDS: '1',
+      },
+    });
+    const cql = createCassandraClient(stack.env.cassandra);
+    const nats = await NatsClient.connect(stack.env.nats, 'retention-test');
+    const secret = `secret-${Date.now()}`;
+    try {
+      const alice = await signUp(stack);
+      const bob = await signUp(stack);
+      await Promise.all([alice.connect(), bob.connect()]);
+      const { conversationId } = await alice.chat.openDirect(bob.userId);
+      const { messageId } = await alice.chat.send(conversationId, secret);
+      await bob.waitForMessages(conversationId, 1);
+      await bob.chat.markRead(conversationId, messageId);
+      await eventually(async () => alice.receipts.some((r) => r.status === 'read'), 10_000, 'read receipt');
+
+      const stream = partitionStreamName(nats.topology, 0);
+      const last = (kind: 'meta' | 'msg' | 'rcpt') =>
+        nats.jsm.direct
+          .getMessage(stream, { last_by_subj: conversationSubject(nats.topology, conversationId, kind) })
+          .catch(() => null);
+      await eventually(
+        async () => (await last('msg')) === null,
+        15_000,
+        'message events purged from the log',
+      );
+      assert.ok(await last('meta'), 'membership stays in the log');
+      assert.ok(await last('rcpt'), 'receipts stay in the log');
+
+      // Nothing in the stream's bytes, the timeline or the conversation list still holds the text.
+      const consumer = await nats.js.consumers.get(stream);
+      const info = await nats.jsm.streams.info(stream);
+      const batch = await consumer.fetch({ max_messages: info.state.messages + 10, expires: 2_000 });
+      for await (const m of batch) {
+        assert.ok(!m.string().includes(secret), `stream ${stream} #${m.seq} still holds the text`);
+        if (m.info.pending === 0) break;
+      }
+      await eventually(
+        async () =>
+          (
+            await cql.execute(
+              'SELECT seq FROM messages_by_conversation WHERE conversation_id = ? AND bucket = 0',
+              [conversationId],
+            )
+          ).rowLength === 0,
+        10_000,
+        'timeline rows expired',
+      );
+      const list = await cql.execute(
+        'SELECT last_message, last_message_seq FROM conversations_by_user WHERE user_id = ? AND conversation_id = ?',
+        [bob.userId, conversationId],
+      );
+      assert.equal(list.first().get('last_message'), null, 'the list preview expired');
+      assert.equal(Number(list.first().get('last_message_seq')), 1, 'the sequence stays');
+    } finally {
+      await nats.close();
+      await cql.shutdown();
+      await stack.stop();
+    }
   });
 });

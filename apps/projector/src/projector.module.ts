@@ -12,6 +12,7 @@ import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
 import type { projectorConfigSpec } from './projector.config.js';
+import { RetentionSweeper } from './retention/retention-sweeper.js';
 import { RETENTION } from './tokens.js';
 
 @Module({})
@@ -39,6 +40,7 @@ export class ProjectorModule {
         ConversationProjection,
         UserProjection,
         ProjectionRunner,
+        RetentionSweeper,
       ],
     };
   }

@@ -66,16 +66,28 @@ export class ConversationStore {
     );
   }
 
-  async recordMessage(userIds: readonly string[], m: HistoryMessage): Promise<void> {
+  /** The preview holds content, so in transient mode it expires with the timeline (ttlSeconds). */
+  async recordMessage(userIds: readonly string[], m: HistoryMessage, ttlSeconds?: number): Promise<void> {
     const json = JSON.stringify(m);
-    await Promise.all(
-      userIds.map((userId) =>
-        this.cql.execute(
-          'UPDATE conversations_by_user SET last_activity_at = ?, last_message = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?',
-          [new Date(m.sentAt), json, m.seq, userId, m.conversationId],
-        ),
-      ),
-    );
+    const at = new Date(m.sentAt);
+    const update = (userId: string): Promise<unknown> =>
+      ttlSeconds
+        ? Promise.all([
+            // Only the preview expires: activity time and sequence keep the list's order and unread count.
+            this.cql.execute(
+              `UPDATE conversations_by_user USING TTL ${Math.floor(ttlSeconds)} SET last_message = ? WHERE user_id = ? AND conversation_id = ?`,
+              [json, userId, m.conversationId],
+            ),
+            this.cql.execute(
+              'UPDATE conversations_by_user SET last_activity_at = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?',
+              [at, m.seq, userId, m.conversationId],
+            ),
+          ])
+        : this.cql.execute(
+            'UPDATE conversations_by_user SET last_activity_at = ?, last_message = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?',
+            [at, json, m.seq, userId, m.conversationId],
+          );
+    await Promise.all(userIds.map(update));
   }
 
   /** Moves a user's read marker; USING TIMESTAMP seq keeps the highest marker whatever the order of writes. */

@@ -177,7 +177,7 @@ export class ConversationProjection {
       { kind: 'message', data: message },
       this.ttl,
     );
-    await this.conversations.recordMessage(state.members, message);
+    await this.conversations.recordMessage(state.members, message, this.ttl);
     await this.conversations.markRead(d.senderUserId, d.conversationId, seq);
     await this.conversations.advance(d.conversationId, position.seq, seq, new Date(d.sentAt));
   }
