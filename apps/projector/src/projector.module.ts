@@ -6,13 +6,15 @@ import { NatsHealthIndicator, NatsModule } from '#libs/nats';
 import { PlatformModule } from '#libs/platform';
 import { ReadModelsModule } from '#libs/read-models';
 import { RedisHealthIndicator, RedisModule } from '#libs/redis';
+import { S3HealthIndicator, S3Module } from '#libs/s3';
 import { ConversationProjection } from './projections/conversation.projection.js';
 import { FanOut } from './projections/fan-out.js';
+import { MediaSweeper } from './projections/media-sweeper.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
 import type { projectorConfigSpec } from './projector.config.js';
-import { RETENTION } from './tokens.js';
+import { MEDIA, RETENTION } from './tokens.js';
 
 @Module({})
 export class ProjectorModule {
@@ -25,20 +27,28 @@ export class ProjectorModule {
           service: 'projector',
           process: config.process,
           logger,
-          indicators: [NatsHealthIndicator, CassandraHealthIndicator, RedisHealthIndicator],
+          indicators: [
+            NatsHealthIndicator,
+            CassandraHealthIndicator,
+            RedisHealthIndicator,
+            S3HealthIndicator,
+          ],
         }),
         NatsModule.forRoot(config.nats, name),
         CassandraModule.forRoot(config.cassandra, name),
         RedisModule.forRoot(config.redis, name),
+        S3Module.forRoot(config.s3),
         ReadModelsModule,
       ],
       providers: [
         { provide: RETENTION, useValue: config.retention },
+        { provide: MEDIA, useValue: config.media },
         UsersBarrier,
         FanOut,
         ConversationProjection,
         UserProjection,
         ProjectionRunner,
+        MediaSweeper,
       ],
     };
   }
