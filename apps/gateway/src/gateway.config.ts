@@ -1,5 +1,13 @@
 import { IsIn, IsInt, Max, Min, MinLength } from 'class-validator';
-import { CassandraConfig, MediaConfig, NatsConfig, ProcessConfig, RedisConfig, S3Config, ToInt } from '#libs/config';
+import {
+  CassandraConfig,
+  MediaConfig,
+  NatsConfig,
+  ProcessConfig,
+  RedisConfig,
+  S3Config,
+  ToInt,
+} from '#libs/config';
 
 export class AuthConfig {
   /** HS256 key of access tokens; at least 32 characters. */

@@ -67,7 +67,12 @@ export class ChatHttpClient {
     mediaId: string,
     parts?: Array<{ partNumber: number; etag: string }>,
   ): Promise<{ mediaId: string; kind: MediaKind; size: number; contentType: string; sha256: string }> {
-    return this.call('POST', `/v1/media/${encodeURIComponent(mediaId)}/complete`, parts ? { parts } : {}, accessToken);
+    return this.call(
+      'POST',
+      `/v1/media/${encodeURIComponent(mediaId)}/complete`,
+      parts ? { parts } : {},
+      accessToken,
+    );
   }
 
   mediaDownloadUrl(

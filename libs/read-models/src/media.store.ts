@@ -107,11 +107,10 @@ export class MediaStore {
       [mediaId, m.conversationId, m.messageId, m.senderUserId, m.senderDeviceId, m.viewOnce, m.transient],
     );
     await this.cql.execute('UPDATE media SET referenced = true WHERE media_id = ?', [mediaId]);
-    await this.cql.execute('DELETE FROM media_unreferenced WHERE shard = ? AND created_at = ? AND media_id = ?', [
-      mediaShard(mediaId),
-      createdAt,
-      mediaId,
-    ]);
+    await this.cql.execute(
+      'DELETE FROM media_unreferenced WHERE shard = ? AND created_at = ? AND media_id = ?',
+      [mediaShard(mediaId), createdAt, mediaId],
+    );
   }
 
   async messages(mediaId: string): Promise<MediaMessageRow[]> {
@@ -142,7 +141,12 @@ export class MediaStore {
   }
 
   /** Takes a device off the pending list; answers how many devices of any message still wait. */
-  async devicePickedUp(mediaId: string, messageId: string, userId: string, deviceId: string): Promise<number> {
+  async devicePickedUp(
+    mediaId: string,
+    messageId: string,
+    userId: string,
+    deviceId: string,
+  ): Promise<number> {
     await this.cql.execute(
       'DELETE FROM media_pending_devices WHERE media_id = ? AND message_id = ? AND user_id = ? AND device_id = ?',
       [mediaId, messageId, userId, deviceId],
@@ -171,7 +175,10 @@ export class MediaStore {
   }
 
   /** Uploads created before `before` that no message referenced, oldest first. */
-  async unreferencedBefore(before: Date, limit: number): Promise<Array<{ shard: number; createdAt: Date; mediaId: string }>> {
+  async unreferencedBefore(
+    before: Date,
+    limit: number,
+  ): Promise<Array<{ shard: number; createdAt: Date; mediaId: string }>> {
     const out: Array<{ shard: number; createdAt: Date; mediaId: string }> = [];
     for (let shard = 0; shard < MEDIA_SHARDS; shard++) {
       const rs = await this.cql.execute(
@@ -185,14 +192,16 @@ export class MediaStore {
   }
 
   async forgetUnreferenced(e: { shard: number; createdAt: Date; mediaId: string }): Promise<void> {
-    await this.cql.execute('DELETE FROM media_unreferenced WHERE shard = ? AND created_at = ? AND media_id = ?', [
-      e.shard,
-      e.createdAt,
-      e.mediaId,
-    ]);
+    await this.cql.execute(
+      'DELETE FROM media_unreferenced WHERE shard = ? AND created_at = ? AND media_id = ?',
+      [e.shard, e.createdAt, e.mediaId],
+    );
   }
 
-  async expiredBefore(before: Date, limit: number): Promise<Array<{ shard: number; expiresAt: Date; mediaId: string }>> {
+  async expiredBefore(
+    before: Date,
+    limit: number,
+  ): Promise<Array<{ shard: number; expiresAt: Date; mediaId: string }>> {
     const out: Array<{ shard: number; expiresAt: Date; mediaId: string }> = [];
     for (let shard = 0; shard < MEDIA_SHARDS; shard++) {
       const rs = await this.cql.execute(

@@ -5,7 +5,11 @@
  */
 export const SNIFF_BYTES = 64;
 
-type Rule = { readonly detected: string; readonly matches: (b: Buffer) => boolean; readonly declared: readonly string[] };
+type Rule = {
+  readonly detected: string;
+  readonly matches: (b: Buffer) => boolean;
+  readonly declared: readonly string[];
+};
 
 const ascii = (b: Buffer, at: number, s: string): boolean =>
   b.length >= at + s.length && b.toString('latin1', at, at + s.length) === s;
@@ -15,22 +19,74 @@ const brand = (b: Buffer): string => (ascii(b, 4, 'ftyp') ? b.toString('latin1',
 
 const RULES: readonly Rule[] = [
   { detected: 'image/jpeg', matches: (b) => bytes(b, 0, [0xff, 0xd8, 0xff]), declared: ['image/jpeg'] },
-  { detected: 'image/png', matches: (b) => bytes(b, 0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), declared: ['image/png'] },
-  { detected: 'image/gif', matches: (b) => ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a'), declared: ['image/gif'] },
-  { detected: 'image/webp', matches: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP'), declared: ['image/webp'] },
-  { detected: 'image/heic', matches: (b) => ['heic', 'heix', 'mif1', 'msf1'].includes(brand(b)), declared: ['image/heic'] },
-  { detected: 'video/quicktime', matches: (b) => brand(b) === 'qt  ', declared: ['video/quicktime', 'video/mp4'] },
-  { detected: 'video/3gpp', matches: (b) => brand(b).startsWith('3g'), declared: ['video/3gpp', 'video/mp4', 'audio/mp4'] },
-  { detected: 'audio/mp4', matches: (b) => ['M4A ', 'M4B '].includes(brand(b)), declared: ['audio/mp4', 'audio/aac', 'video/mp4'] },
+  {
+    detected: 'image/png',
+    matches: (b) => bytes(b, 0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    declared: ['image/png'],
+  },
+  {
+    detected: 'image/gif',
+    matches: (b) => ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a'),
+    declared: ['image/gif'],
+  },
+  {
+    detected: 'image/webp',
+    matches: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP'),
+    declared: ['image/webp'],
+  },
+  {
+    detected: 'image/heic',
+    matches: (b) => ['heic', 'heix', 'mif1', 'msf1'].includes(brand(b)),
+    declared: ['image/heic'],
+  },
+  {
+    detected: 'video/quicktime',
+    matches: (b) => brand(b) === 'qt  ',
+    declared: ['video/quicktime', 'video/mp4'],
+  },
+  {
+    detected: 'video/3gpp',
+    matches: (b) => brand(b).startsWith('3g'),
+    declared: ['video/3gpp', 'video/mp4', 'audio/mp4'],
+  },
+  {
+    detected: 'audio/mp4',
+    matches: (b) => ['M4A ', 'M4B '].includes(brand(b)),
+    declared: ['audio/mp4', 'audio/aac', 'video/mp4'],
+  },
   // Any other ISO base media file (isom, mp41, mp42, avc1, dash...): MP4 video or audio.
-  { detected: 'video/mp4', matches: (b) => brand(b) !== '', declared: ['video/mp4', 'audio/mp4', 'video/quicktime', 'video/3gpp'] },
-  { detected: 'video/x-matroska', matches: (b) => bytes(b, 0, [0x1a, 0x45, 0xdf, 0xa3]), declared: ['video/x-matroska', 'audio/webm', 'video/webm'] },
-  { detected: 'video/x-msvideo', matches: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'AVI '), declared: ['video/x-msvideo'] },
-  { detected: 'audio/wav', matches: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WAVE'), declared: ['audio/wav'] },
+  {
+    detected: 'video/mp4',
+    matches: (b) => brand(b) !== '',
+    declared: ['video/mp4', 'audio/mp4', 'video/quicktime', 'video/3gpp'],
+  },
+  {
+    detected: 'video/x-matroska',
+    matches: (b) => bytes(b, 0, [0x1a, 0x45, 0xdf, 0xa3]),
+    declared: ['video/x-matroska', 'audio/webm', 'video/webm'],
+  },
+  {
+    detected: 'video/x-msvideo',
+    matches: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'AVI '),
+    declared: ['video/x-msvideo'],
+  },
+  {
+    detected: 'audio/wav',
+    matches: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WAVE'),
+    declared: ['audio/wav'],
+  },
   { detected: 'audio/ogg', matches: (b) => ascii(b, 0, 'OggS'), declared: ['audio/ogg'] },
   { detected: 'audio/amr', matches: (b) => ascii(b, 0, '#!AMR'), declared: ['audio/amr'] },
-  { detected: 'audio/mpeg', matches: (b) => ascii(b, 0, 'ID3') || (b[0] === 0xff && ((b[1] ?? 0) & 0xe6) === 0xe2), declared: ['audio/mpeg'] },
-  { detected: 'audio/aac', matches: (b) => b[0] === 0xff && ((b[1] ?? 0) & 0xf6) === 0xf0, declared: ['audio/aac', 'audio/mpeg'] },
+  {
+    detected: 'audio/mpeg',
+    matches: (b) => ascii(b, 0, 'ID3') || (b[0] === 0xff && ((b[1] ?? 0) & 0xe6) === 0xe2),
+    declared: ['audio/mpeg'],
+  },
+  {
+    detected: 'audio/aac',
+    matches: (b) => b[0] === 0xff && ((b[1] ?? 0) & 0xf6) === 0xf0,
+    declared: ['audio/aac', 'audio/mpeg'],
+  },
   { detected: 'application/pdf', matches: (b) => ascii(b, 0, '%PDF-'), declared: ['application/pdf'] },
   {
     detected: 'application/zip',
@@ -45,7 +101,11 @@ const RULES: readonly Rule[] = [
     ],
   },
   { detected: 'application/x-msdownload', matches: (b) => ascii(b, 0, 'MZ'), declared: [] },
-  { detected: 'application/x-executable', matches: (b) => bytes(b, 0, [0x7f, 0x45, 0x4c, 0x46]), declared: [] },
+  {
+    detected: 'application/x-executable',
+    matches: (b) => bytes(b, 0, [0x7f, 0x45, 0x4c, 0x46]),
+    declared: [],
+  },
 ];
 
 /** Every type some rule of the table can confirm: such a declaration must be backed by its bytes. */

@@ -94,7 +94,9 @@ export class MediaAttachmentDto {
   thumbnail?: string;
 
   @IsOptional()
-  @Matches(/^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,100}$/, { message: 'must be a blurhash of 6-100 characters' })
+  @Matches(/^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,100}$/, {
+    message: 'must be a blurhash of 6-100 characters',
+  })
   blurhash?: string;
 
   @IsOptional()

@@ -55,11 +55,15 @@ export class MediaService implements OnModuleInit {
     }
     const limit = maxBytes(req.kind, this.config);
     if (req.size > limit) {
-      throw new ApiError('MEDIA_TOO_LARGE', `a ${req.kind} may have at most ${limit} bytes; this has ${req.size}`, {
-        kind: req.kind,
-        size: req.size,
-        limit,
-      });
+      throw new ApiError(
+        'MEDIA_TOO_LARGE',
+        `a ${req.kind} may have at most ${limit} bytes; this has ${req.size}`,
+        {
+          kind: req.kind,
+          size: req.size,
+          limit,
+        },
+      );
     }
     const mediaId = randomBytes(16).toString('base64url');
     const key = objectKeyOf(req.kind, mediaId);
@@ -93,7 +97,11 @@ export class MediaService implements OnModuleInit {
     const parts = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const size = Math.min(partSize, req.size - i * partSize);
-        return { partNumber: i + 1, size, url: await this.objects.presignPart(key, uploadId, i + 1, size, ttl) };
+        return {
+          partNumber: i + 1,
+          size,
+          url: await this.objects.presignPart(key, uploadId, i + 1, size, ttl),
+        };
       }),
     );
     return { mediaId, method: 'MULTIPART', partSize, parts, expiresInSeconds: ttl };
@@ -106,12 +114,21 @@ export class MediaService implements OnModuleInit {
     req: CompleteUploadDto,
   ): Promise<{ mediaId: string; kind: MediaKind; size: number; contentType: string; sha256: string }> {
     const row = await this.media.get(mediaId);
-    if (!row || row.ownerUserId !== me.userId) throw new ApiError('NOT_FOUND', `no upload ${mediaId} of yours`);
-    const answer = { mediaId, kind: row.kind, size: row.size, contentType: row.contentType, sha256: row.sha256 };
+    if (!row || row.ownerUserId !== me.userId)
+      throw new ApiError('NOT_FOUND', `no upload ${mediaId} of yours`);
+    const answer = {
+      mediaId,
+      kind: row.kind,
+      size: row.size,
+      contentType: row.contentType,
+      sha256: row.sha256,
+    };
     if (row.state === 'completed') return answer;
-    if (row.state === 'deleted') throw new ApiError('MEDIA_GONE', 'this upload was refused or expired; ask for a new slot');
+    if (row.state === 'deleted')
+      throw new ApiError('MEDIA_GONE', 'this upload was refused or expired; ask for a new slot');
     if (row.uploadId) {
-      if (!req.parts) throw new ApiError('VALIDATION_FAILED', 'parts: a multipart upload completes with its parts');
+      if (!req.parts)
+        throw new ApiError('VALIDATION_FAILED', 'parts: a multipart upload completes with its parts');
       try {
         await this.objects.completeMultipart(row.objectKey, row.uploadId, req.parts);
       } catch (err) {
@@ -179,11 +196,16 @@ export class MediaService implements OnModuleInit {
     messageId: string,
   ): Promise<{ url: string; expiresInSeconds: number; viewOnce: boolean }> {
     const { state } = await this.conversations.load(conversationId);
-    if (!isMember(state, me.userId)) throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+    if (!isMember(state, me.userId))
+      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
     const sent = (await this.media.messages(mediaId)).find(
       (m) => m.conversationId === conversationId && m.messageId === messageId,
     );
-    if (!sent) throw new ApiError('NOT_FOUND', `message ${messageId} of this conversation carries no media ${mediaId}`);
+    if (!sent)
+      throw new ApiError(
+        'NOT_FOUND',
+        `message ${messageId} of this conversation carries no media ${mediaId}`,
+      );
     const row = await this.media.get(mediaId);
     if (!row || row.state === 'deleted') throw new ApiError('MEDIA_GONE', 'this media was deleted');
     const ttl = this.config.MEDIA_DOWNLOAD_URL_TTL_SECONDS;
@@ -199,14 +221,26 @@ export class MediaService implements OnModuleInit {
       // The last device got its URL: the sweeper deletes the object once that URL has expired.
       if (waiting === 0) await this.media.scheduleExpiry(mediaId, new Date(now.getTime() + ttl * 1000));
     }
-    return { url: await this.objects.presignGet(row.objectKey, ttl), expiresInSeconds: ttl, viewOnce: sent.viewOnce };
+    return {
+      url: await this.objects.presignGet(row.objectKey, ttl),
+      expiresInSeconds: ttl,
+      viewOnce: sent.viewOnce,
+    };
   }
 
   /** What the decider needs about a media id named by a message. */
   async factsFor(userId: string, mediaId: string): Promise<MediaFacts> {
     const row = await this.media.get(mediaId);
     if (!row)
-      return { mediaId, state: 'missing', accessible: false, kind: 'document', size: 0, contentType: '', sha256: '' };
+      return {
+        mediaId,
+        state: 'missing',
+        accessible: false,
+        kind: 'document',
+        size: 0,
+        contentType: '',
+        sha256: '',
+      };
     const facts = {
       mediaId,
       state: row.state,

@@ -28,7 +28,9 @@ export class MediaSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
-    this.deleted = metrics.counter('chat_media_swept_total', 'Media objects deleted by the sweeper', ['reason']);
+    this.deleted = metrics.counter('chat_media_swept_total', 'Media objects deleted by the sweeper', [
+      'reason',
+    ]);
   }
 
   onApplicationBootstrap(): void {

@@ -39,10 +39,7 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  private async contentOf(
-    conn: DeviceConnection,
-    data: SendMessageDto,
-  ): Promise<SendMessage['content']> {
+  private async contentOf(conn: DeviceConnection, data: SendMessageDto): Promise<SendMessage['content']> {
     if ((data.text === undefined) === (data.media === undefined))
       throw new ApiError('VALIDATION_FAILED', 'a message has either text or media', {
         fields: [{ field: 'text', problem: 'exactly one of text and media' }],
