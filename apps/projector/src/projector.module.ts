@@ -6,7 +6,7 @@ import { NatsHealthIndicator, NatsModule } from '#libs/nats';
 import { PlatformModule } from '#libs/platform';
 import { ReadModelsModule } from '#libs/read-models';
 import { RedisHealthIndicator, RedisModule } from '#libs/redis';
-import { S3HealthIndicator, S3Module } from '#libs/s3';
+import { S3Module } from '#libs/s3';
 import { ConversationProjection } from './projections/conversation.projection.js';
 import { FanOut } from './projections/fan-out.js';
 import { MediaSweeper } from './projections/media-sweeper.js';
@@ -27,12 +27,8 @@ export class ProjectorModule {
           service: 'projector',
           process: config.process,
           logger,
-          indicators: [
-            NatsHealthIndicator,
-            CassandraHealthIndicator,
-            RedisHealthIndicator,
-            S3HealthIndicator,
-          ],
+          // S3 is only the media sweeper's: projections work without it, so it is no readiness dependency.
+          indicators: [NatsHealthIndicator, CassandraHealthIndicator, RedisHealthIndicator],
         }),
         NatsModule.forRoot(config.nats, name),
         CassandraModule.forRoot(config.cassandra, name),

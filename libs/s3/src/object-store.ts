@@ -17,6 +17,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '#libs/config';
 
 export function createS3Client(config: Readonly<S3Config>): S3Client {
+  // The SDK prints a plain-text "node >= 22 from 2027" warning on stderr at the first client, which breaks
+  // our JSON-only logs; this is the SDK's documented switch for it (we pin the SDK and run Node 20).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     endpoint: config.S3_ENDPOINT,
     region: config.S3_REGION,
