@@ -241,9 +241,15 @@ export class MediaService implements OnModuleInit {
         contentType: '',
         sha256: '',
       };
+    // An unreferenced upload about to be swept is not offered to a new message: the sweeper could delete
+    // it between this decision and the projector recording the reference.
+    const ttlMs = this.config.MEDIA_ORPHAN_TTL_SECONDS * 1000;
+    const nearlySwept =
+      !row.referenced &&
+      this.clock.now().getTime() - row.createdAt.getTime() > ttlMs - Math.min(60_000, ttlMs / 4);
     const facts = {
       mediaId,
-      state: row.state,
+      state: nearlySwept ? ('deleted' as const) : row.state,
       kind: row.kind,
       size: row.size,
       contentType: row.contentType,
