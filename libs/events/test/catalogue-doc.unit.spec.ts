@@ -18,7 +18,8 @@ function documented(): Map<string, Map<string, boolean>> {
       continue;
     }
     if (line.startsWith('## ')) current = undefined;
-    const row = /^\| `(\w+)` \| (yes|no) \|/.exec(line);
+    // Prettier pads table cells: `| `field` | yes |` may carry any number of spaces.
+    const row = /^\| `(\w+)` +\| (yes|no) +\|/.exec(line);
     if (row && current) current.set(row[1]!, row[2] === 'yes');
   }
   return sections;
