@@ -46,6 +46,7 @@ describe('media through S3: slots, completion, messages, downloads, lifecycle (r
     stack = await ChatStack.start({
       overrides: {
         MEDIA_DOWNLOAD_URL_TTL_SECONDS: '2',
+        MEDIA_UPLOAD_URL_TTL_SECONDS: '3',
         MEDIA_ORPHAN_TTL_SECONDS: '4',
         MEDIA_SWEEP_INTERVAL_MS: '250',
       },
@@ -128,6 +129,21 @@ describe('media through S3: slots, completion, messages, downloads, lifecycle (r
     assert.equal(await putTo(slot, body), 200);
     const done = await http.completeUpload(alice.tokens.accessToken, slot.mediaId);
     assert.equal(done.size, 1000);
+  });
+
+  test('an upload URL past its life is refused by S3', async () => {
+    const http = httpOf(stack);
+    const body = fileOf('image/jpeg', 800);
+    const slot = await http.createUpload(alice.tokens.accessToken, {
+      kind: 'image',
+      contentType: 'image/jpeg',
+      size: body.length,
+      sha256: sha256(body),
+    });
+    assert.equal(slot.expiresInSeconds, 3);
+    await new Promise((r) => setTimeout(r, 3600));
+    assert.equal(await putTo(slot, body), 403);
+    await refused(http.completeUpload(alice.tokens.accessToken, slot.mediaId), 'MEDIA_NOT_READY');
   });
 
   test('a wrong checksum is refused at completion and the stored bytes are deleted', async () => {
