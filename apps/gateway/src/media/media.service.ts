@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { MediaConfig } from '#libs/config';
 import { isMember, type MediaFacts } from '#libs/domain';
-import { CLOCK, type Clock } from '#libs/platform';
+import type { Logger } from 'pino';
+import { CLOCK, LOGGER, type Clock } from '#libs/platform';
 import type { MediaKind } from '#libs/protocol';
 import { MediaStore, type MediaRow } from '#libs/read-models';
 import { ObjectStore } from '#libs/s3';
@@ -39,10 +40,16 @@ export class MediaService implements OnModuleInit {
     private readonly conversations: ConversationRepository,
     @Inject(MEDIA_CONFIG) private readonly config: Readonly<MediaConfig>,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** Creates the bucket when missing; S3 being down must not stop the chat, so this only warns. */
   async onModuleInit(): Promise<void> {
-    await this.objects.ensureBucket();
+    try {
+      await this.objects.ensureBucket();
+    } catch (err) {
+      this.logger.warn({ err }, 'media bucket not checked: S3 unreachable; media routes fail until it is');
+    }
   }
 
   async createSlot(me: DeviceIdentity, req: CreateUploadDto): Promise<UploadSlot> {
