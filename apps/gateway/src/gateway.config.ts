@@ -1,5 +1,13 @@
 import { IsIn, IsInt, Max, Min, MinLength } from 'class-validator';
-import { CassandraConfig, NatsConfig, ProcessConfig, RedisConfig, S3Config, ToInt } from '#libs/config';
+import {
+  CassandraConfig,
+  MediaConfig,
+  NatsConfig,
+  ProcessConfig,
+  RedisConfig,
+  S3Config,
+  ToInt,
+} from '#libs/config';
 
 export class AuthConfig {
   /** HS256 key of access tokens; at least 32 characters. */
@@ -68,4 +76,5 @@ export const gatewayConfigSpec = {
   s3: S3Config,
   auth: AuthConfig,
   messaging: MessagingConfig,
+  media: MediaConfig,
 };

@@ -21,7 +21,9 @@ import { ProjectionFloor } from './conversations/projection-floor.js';
 import type { gatewayConfigSpec } from './gateway.config.js';
 import { ApiErrorFilter } from './http/api-error.filter.js';
 import { MessageIdService } from './ids/message-id.service.js';
-import { AUTH_CONFIG, CODE_SENDER, MESSAGING_CONFIG } from './tokens.js';
+import { MediaController } from './media/media.controller.js';
+import { MediaService } from './media/media.service.js';
+import { AUTH_CONFIG, CODE_SENDER, MEDIA_CONFIG, MESSAGING_CONFIG } from './tokens.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
 import { AckHandler } from './ws/handlers/ack.handler.js';
@@ -59,10 +61,11 @@ export class GatewayModule {
         S3Module.forRoot(config.s3),
         ReadModelsModule,
       ],
-      controllers: [AuthController, DevicesController, UsersController],
+      controllers: [AuthController, DevicesController, UsersController, MediaController],
       providers: [
         { provide: AUTH_CONFIG, useValue: config.auth },
         { provide: MESSAGING_CONFIG, useValue: config.messaging },
+        { provide: MEDIA_CONFIG, useValue: config.media },
         { provide: CODE_SENDER, inject: [LOGGER], useFactory: (log: Logger) => new LogCodeSender(log) },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         TokenService,
@@ -72,6 +75,7 @@ export class GatewayModule {
         ConversationRepository,
         ProjectionFloor,
         MessageIdService,
+        MediaService,
         LiveSessions,
         SyncHandler,
         SendMessageHandler,

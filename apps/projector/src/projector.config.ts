@@ -1,4 +1,12 @@
-import { CassandraConfig, NatsConfig, ProcessConfig, RedisConfig, RetentionConfig } from '#libs/config';
+import {
+  CassandraConfig,
+  MediaConfig,
+  NatsConfig,
+  ProcessConfig,
+  RedisConfig,
+  RetentionConfig,
+  S3Config,
+} from '#libs/config';
 
 /** Every environment variable the projector reads, by section. */
 export const projectorConfigSpec = {
@@ -7,4 +15,6 @@ export const projectorConfigSpec = {
   cassandra: CassandraConfig,
   redis: RedisConfig,
   retention: RetentionConfig,
+  s3: S3Config,
+  media: MediaConfig,
 };

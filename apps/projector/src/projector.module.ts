@@ -6,14 +6,16 @@ import { NatsHealthIndicator, NatsModule } from '#libs/nats';
 import { PlatformModule } from '#libs/platform';
 import { ReadModelsModule } from '#libs/read-models';
 import { RedisHealthIndicator, RedisModule } from '#libs/redis';
+import { S3Module } from '#libs/s3';
 import { ConversationProjection } from './projections/conversation.projection.js';
 import { FanOut } from './projections/fan-out.js';
+import { MediaSweeper } from './projections/media-sweeper.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
 import type { projectorConfigSpec } from './projector.config.js';
 import { RetentionSweeper } from './retention/retention-sweeper.js';
-import { RETENTION } from './tokens.js';
+import { MEDIA, RETENTION } from './tokens.js';
 
 @Module({})
 export class ProjectorModule {
@@ -26,21 +28,25 @@ export class ProjectorModule {
           service: 'projector',
           process: config.process,
           logger,
+          // S3 is only the media sweeper's: projections work without it, so it is no readiness dependency.
           indicators: [NatsHealthIndicator, CassandraHealthIndicator, RedisHealthIndicator],
         }),
         NatsModule.forRoot(config.nats, name),
         CassandraModule.forRoot(config.cassandra, name),
         RedisModule.forRoot(config.redis, name),
+        S3Module.forRoot(config.s3),
         ReadModelsModule,
       ],
       providers: [
         { provide: RETENTION, useValue: config.retention },
+        { provide: MEDIA, useValue: config.media },
         UsersBarrier,
         FanOut,
         ConversationProjection,
         UserProjection,
         ProjectionRunner,
         RetentionSweeper,
+        MediaSweeper,
       ],
     };
   }

@@ -1,1 +1,2 @@
 export const RETENTION = Symbol('RETENTION');
+export const MEDIA = Symbol('MEDIA');

@@ -5,6 +5,7 @@ import {
   CLOSE_CODES,
   type ErrorBody,
   type InboxMessage,
+  type MediaAttachment,
   type Receipt,
   type Requests,
   type RequestType,
@@ -118,6 +119,20 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       conversationId,
       clientMessageId: opts.clientMessageId ?? randomUUID(),
       text,
+      ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
+    });
+  }
+
+  /** Sends a completed upload (or media seen in another conversation: forwarding) as a message. */
+  sendMedia(
+    conversationId: string,
+    media: MediaAttachment,
+    opts: { clientMessageId?: string; replyTo?: string } = {},
+  ): Promise<Requests['message.send']['result']> {
+    return this.request('message.send', {
+      conversationId,
+      clientMessageId: opts.clientMessageId ?? randomUUID(),
+      media,
       ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
     });
   }

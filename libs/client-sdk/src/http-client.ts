@@ -1,4 +1,4 @@
-import type { ErrorBody } from '#libs/protocol';
+import type { ErrorBody, MediaKind } from '#libs/protocol';
 import { ChatError } from './errors.js';
 
 export interface TokenPair {
@@ -15,6 +15,17 @@ export interface DeviceInfo {
   readonly name: string;
   readonly addedAt: string;
 }
+
+/** Where to upload: one presigned PUT, or one presigned URL per part of a multipart upload. */
+export type UploadSlot =
+  | { mediaId: string; method: 'PUT'; url: string; headers: Record<string, string>; expiresInSeconds: number }
+  | {
+      mediaId: string;
+      method: 'MULTIPART';
+      partSize: number;
+      parts: Array<{ partNumber: number; size: number; url: string }>;
+      expiresInSeconds: number;
+    };
 
 /** The HTTP API: sign-in, tokens, devices and contact lookup (docs/protocol.md). */
 export class ChatHttpClient {
@@ -41,6 +52,41 @@ export class ChatHttpClient {
       );
     }
     return parsed as T;
+  }
+
+  /** Asks for an upload slot; `sha256` is 64 lowercase hex digits of the bytes as uploaded. */
+  createUpload(
+    accessToken: string,
+    req: { kind: MediaKind; contentType: string; size: number; sha256: string; encrypted?: boolean },
+  ): Promise<UploadSlot> {
+    return this.call('POST', '/v1/media', req, accessToken);
+  }
+
+  completeUpload(
+    accessToken: string,
+    mediaId: string,
+    parts?: Array<{ partNumber: number; etag: string }>,
+  ): Promise<{ mediaId: string; kind: MediaKind; size: number; contentType: string; sha256: string }> {
+    return this.call(
+      'POST',
+      `/v1/media/${encodeURIComponent(mediaId)}/complete`,
+      parts ? { parts } : {},
+      accessToken,
+    );
+  }
+
+  mediaDownloadUrl(
+    accessToken: string,
+    mediaId: string,
+    conversationId: string,
+    messageId: string,
+  ): Promise<{ url: string; expiresInSeconds: number; viewOnce: boolean }> {
+    return this.call(
+      'POST',
+      `/v1/media/${encodeURIComponent(mediaId)}/download`,
+      { conversationId, messageId },
+      accessToken,
+    );
   }
 
   requestCode(phone: string): Promise<{ expiresInSeconds: number }> {

@@ -6,3 +6,4 @@ export * from './cassandra.config.js';
 export * from './redis.config.js';
 export * from './s3.config.js';
 export * from './retention.config.js';
+export * from './media.config.js';

@@ -6,7 +6,9 @@ export type DomainErrorCode =
   | 'MESSAGE_TOO_LARGE'
   | 'DEVICE_LIMIT'
   | 'FORBIDDEN'
-  | 'ALREADY_EXISTS';
+  | 'ALREADY_EXISTS'
+  | 'MEDIA_NOT_READY'
+  | 'MEDIA_NOT_ACCESSIBLE';
 
 export class DomainError {
   constructor(
@@ -33,4 +35,10 @@ export const reject = <E>(
 export interface CommandContext {
   readonly now: Date;
   readonly newEventId: () => string;
+}
+
+/** The error of a rejection, for helpers that decide part of a command. */
+export function rejected(decision: Decision<unknown>): { ok: false; error: DomainError } {
+  if (decision.ok) throw new Error('rejected() called on an accepted decision');
+  return decision;
 }

@@ -46,7 +46,7 @@ const send = (
   senderUserId: 'alice',
   senderDeviceId: 'a1',
   clientMessageId: 'c-1',
-  text: 'hello',
+  content: { type: 'text', text: 'hello' },
   maxTextChars: 10,
   ...over,
 });
@@ -107,12 +107,15 @@ describe('conversation decider: 1:1 chats', () => {
   });
 
   test('text over the limit is MESSAGE_TOO_LARGE naming the limit, counted in characters not bytes', () => {
-    const tooLong = when(given(created), send({ text: 'x'.repeat(11) }));
+    const tooLong = when(given(created), send({ content: { type: 'text', text: 'x'.repeat(11) } }));
     assert.ok(!tooLong.ok);
     assert.equal(tooLong.error.code, 'MESSAGE_TOO_LARGE');
     assert.deepEqual(tooLong.error.details, { limit: 10 });
-    assert.ok(when(given(created), send({ text: '😀'.repeat(10) })).ok, 'ten emoji are ten characters');
-    const blank = when(given(created), send({ text: '   ' }));
+    assert.ok(
+      when(given(created), send({ content: { type: 'text', text: '😀'.repeat(10) } })).ok,
+      'ten emoji are ten characters',
+    );
+    const blank = when(given(created), send({ content: { type: 'text', text: '   ' } }));
     assert.ok(!blank.ok);
     assert.equal(blank.error.code, 'VALIDATION_FAILED');
   });

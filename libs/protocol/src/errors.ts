@@ -16,6 +16,12 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'CODE_INVALID',
   'DEVICE_LIMIT',
+  'MEDIA_TOO_LARGE',
+  'MEDIA_TYPE_NOT_ALLOWED',
+  'MEDIA_CHECKSUM_MISMATCH',
+  'MEDIA_NOT_READY',
+  'MEDIA_NOT_ACCESSIBLE',
+  'MEDIA_GONE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

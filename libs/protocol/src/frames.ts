@@ -16,6 +16,34 @@ export const CLOSE_CODES = {
   goingAway: 1001,
 } as const;
 
+export type MediaKind = 'image' | 'video' | 'audio' | 'voice' | 'document';
+
+/** What a message carries about its media: a reference, never the bytes (docs/protocol.md, Media). */
+export interface MediaReference {
+  readonly mediaId: string;
+  readonly kind: MediaKind;
+  readonly size: number;
+  readonly contentType: string;
+  readonly sha256: string;
+  readonly caption?: string;
+  readonly thumbnail?: string;
+  readonly blurhash?: string;
+  readonly durationSeconds?: number;
+  readonly fileName?: string;
+  readonly viewOnce: boolean;
+}
+
+/** What a client sends to attach a stored (completed) media object to a message. */
+export interface MediaAttachment {
+  readonly mediaId: string;
+  readonly caption?: string;
+  readonly thumbnail?: string;
+  readonly blurhash?: string;
+  readonly durationSeconds?: number;
+  readonly fileName?: string;
+  readonly viewOnce?: boolean;
+}
+
 export interface InboxMessage {
   readonly entryId: string;
   readonly conversationId: string;
@@ -24,7 +52,9 @@ export interface InboxMessage {
   readonly senderUserId: string;
   readonly senderDeviceId: string;
   readonly clientMessageId: string;
+  /** The text, or the empty string for a media message (its caption is in `media`). */
   readonly text: string;
+  readonly media?: MediaReference;
   readonly replyTo?: string;
   readonly sentAt: string;
 }
@@ -60,7 +90,14 @@ export interface Requests {
     result: { conversationId: string; created: boolean };
   };
   'message.send': {
-    data: { conversationId: string; clientMessageId: string; text: string; replyTo?: string };
+    /** Exactly one of `text` and `media`. */
+    data: {
+      conversationId: string;
+      clientMessageId: string;
+      text?: string;
+      media?: MediaAttachment;
+      replyTo?: string;
+    };
     result: {
       conversationId: string;
       messageId: string;

@@ -1,5 +1,5 @@
 import type { CqlClient } from '#libs/cassandra';
-import type { HistoryMessage } from '#libs/protocol';
+import type { HistoryMessage, MediaReference } from '#libs/protocol';
 
 /** Messages per bucket of the timeline: partitions stay bounded however long a conversation runs. */
 export const TIMELINE_BUCKET_SIZE = 10_000;
@@ -18,7 +18,7 @@ export class TimelineStore {
     const ttl = ttlSeconds ? ` USING TTL ${Math.floor(ttlSeconds)}` : '';
     await Promise.all([
       this.cql.execute(
-        `INSERT INTO messages_by_conversation (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, reply_to, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
+        `INSERT INTO messages_by_conversation (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, media, reply_to, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
         [
           m.conversationId,
           bucketOf(m.seq),
@@ -28,6 +28,7 @@ export class TimelineStore {
           m.senderDeviceId,
           m.clientMessageId,
           m.text,
+          m.media ? JSON.stringify(m.media) : null,
           m.replyTo ?? null,
           new Date(m.sentAt),
         ],
@@ -115,6 +116,7 @@ export class TimelineStore {
 
 function toMessage(r: { get(name: string): unknown }): HistoryMessage {
   const replyTo = r.get('reply_to');
+  const media = r.get('media');
   return {
     conversationId: r.get('conversation_id') as string,
     messageId: String(r.get('message_id')),
@@ -123,6 +125,7 @@ function toMessage(r: { get(name: string): unknown }): HistoryMessage {
     senderDeviceId: r.get('sender_device_id') as string,
     clientMessageId: r.get('client_message_id') as string,
     text: r.get('body') as string,
+    ...(typeof media === 'string' ? { media: JSON.parse(media) as MediaReference } : {}),
     ...(replyTo !== null && replyTo !== undefined ? { replyTo: String(replyTo) } : {}),
     sentAt: (r.get('sent_at') as Date).toISOString(),
   };

@@ -14,6 +14,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   DEVICE_LIMIT: 409,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
+  MEDIA_TOO_LARGE: 413,
+  MEDIA_TYPE_NOT_ALLOWED: 415,
+  MEDIA_CHECKSUM_MISMATCH: 422,
+  MEDIA_NOT_READY: 409,
+  MEDIA_NOT_ACCESSIBLE: 403,
+  MEDIA_GONE: 410,
 };
 
 /** An expected failure with a stable code; the edge maps it to an HTTP status or an error frame. */

@@ -1,8 +1,10 @@
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -10,7 +12,9 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateNested,
 } from 'class-validator';
+import { MediaAttachmentDto } from '../media/media.dto.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 const SNOWFLAKE = /^[1-9]\d{0,19}$/;
@@ -43,10 +47,17 @@ export class SendMessageDto {
   @Length(1, 64)
   clientMessageId!: string;
 
-  /** The character limit is the domain's (MESSAGE_TOO_LARGE); this only bounds the frame. */
+  /** The character limit is the domain's (MESSAGE_TOO_LARGE); this only bounds the frame. Exactly one of text and media. */
+  @IsOptional()
   @IsString()
   @Length(1, 65_536)
-  text!: string;
+  text?: string;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MediaAttachmentDto)
+  media?: MediaAttachmentDto;
 
   @IsOptional()
   @Matches(SNOWFLAKE, { message: snowflakeMessage })

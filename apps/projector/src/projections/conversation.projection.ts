@@ -13,9 +13,11 @@ import {
 } from '#libs/events';
 import { NatsClient } from '#libs/nats';
 import { LOGGER, MetricsService } from '#libs/platform';
-import type { HistoryMessage } from '#libs/protocol';
+import type { HistoryMessage, MediaReference } from '#libs/protocol';
 import {
   ConversationStore,
+  DeviceStore,
+  MediaStore,
   ReceiptStore,
   TimelineStore,
   type ConversationRow,
@@ -44,6 +46,8 @@ export class ConversationProjection {
     private readonly timeline: TimelineStore,
     private readonly receipts: ReceiptStore,
     private readonly fanOut: FanOut,
+    private readonly media: MediaStore,
+    private readonly devices: DeviceStore,
     @Inject(RETENTION) private readonly retention: Readonly<RetentionConfig>,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
@@ -164,9 +168,12 @@ export class ConversationProjection {
       senderDeviceId: d.senderDeviceId,
       clientMessageId: d.clientMessageId,
       text: d.content.type === 'text' ? d.content.text : '',
+      ...(d.content.type === 'media' ? { media: mediaReference(d.content) } : {}),
       ...(d.replyTo ? { replyTo: d.replyTo } : {}),
       sentAt: d.sentAt,
     };
+    // Before the fan-out, so a recipient who has the message can already fetch its media.
+    if (d.content.type === 'media') await this.mediaSent(state, event, d.content);
     await this.timeline.insert(message, this.ttl);
     await this.fanOut.deliver(
       position,
@@ -180,6 +187,35 @@ export class ConversationProjection {
     await this.conversations.recordMessage(state.members, message, this.ttl);
     await this.conversations.markRead(d.senderUserId, d.conversationId, seq);
     await this.conversations.advance(d.conversationId, position.seq, seq, new Date(d.sentAt));
+  }
+
+  /** Records where the media was sent; view-once and transient media wait for each recipient device. */
+  private async mediaSent(state: ConversationRow, event: MessageSent, content: MediaContent): Promise<void> {
+    const d = event.data;
+    const row = await this.media.get(content.mediaId);
+    if (!row) return this.logger.error({ mediaId: content.mediaId }, 'MessageSent names unknown media');
+    const transient = this.retention.RETENTION_MODE === 'transient';
+    await this.media.recordMessage(content.mediaId, row.createdAt, {
+      conversationId: d.conversationId,
+      messageId: d.messageId,
+      senderUserId: d.senderUserId,
+      senderDeviceId: d.senderDeviceId,
+      viewOnce: content.viewOnce,
+      transient,
+    });
+    if (!content.viewOnce && !transient) return;
+    const devices = (
+      await Promise.all(
+        state.members.map(async (userId) =>
+          (await this.devices.list(userId)).map((dev) => ({ userId, deviceId: dev.deviceId })),
+        ),
+      )
+    )
+      .flat()
+      .filter((dev) => dev.deviceId !== d.senderDeviceId);
+    await this.media.addPendingDevices(content.mediaId, d.messageId, devices);
+    const window = this.retention.RETENTION_WINDOW_SECONDS * 1000;
+    await this.media.scheduleExpiry(content.mediaId, new Date(new Date(d.sentAt).getTime() + window));
   }
 
   private async delivered(
@@ -242,4 +278,11 @@ export class ConversationProjection {
     }
     await this.conversations.advance(d.conversationId, position.seq);
   }
+}
+
+type MediaContent = Extract<MessageSent['data']['content'], { type: 'media' }>;
+
+function mediaReference(content: MediaContent): MediaReference {
+  const { type: _type, ...reference } = content;
+  return reference;
 }

@@ -5,8 +5,9 @@ import type {
   MessageRead,
   MessageSent,
 } from '#libs/events';
-import { accept, reject, type CommandContext, type Decision } from '../errors.js';
+import { accept, reject, rejected, type CommandContext, type Decision, type DomainError } from '../errors.js';
 import { directConversationId, isMember, type ConversationState } from './conversation.state.js';
+import { decideMediaContent, type MediaContentInput } from './media-content.js';
 
 export interface CreateDirectConversation {
   readonly type: 'CreateDirectConversation';
@@ -20,7 +21,7 @@ export interface SendMessage {
   readonly senderUserId: string;
   readonly senderDeviceId: string;
   readonly clientMessageId: string;
-  readonly text: string;
+  readonly content: { readonly type: 'text'; readonly text: string } | MediaContentInput;
   readonly replyTo?: string;
   readonly maxTextChars: number;
 }
@@ -72,17 +73,8 @@ export function decideConversation(
       if (state.status !== 'active') return reject('NOT_FOUND', 'no such conversation');
       if (!isMember(state, command.senderUserId))
         return reject('NOT_A_MEMBER', 'you are not a member of this conversation');
-      const chars = [...command.text].length;
-      if (chars > command.maxTextChars) {
-        return reject(
-          'MESSAGE_TOO_LARGE',
-          `text is ${chars} characters; the limit is ${command.maxTextChars}`,
-          {
-            limit: command.maxTextChars,
-          },
-        );
-      }
-      if (command.text.trim().length === 0) return reject('VALIDATION_FAILED', 'text must not be blank');
+      const content = decideContent(command);
+      if (!content.ok) return content;
       return accept(
         envelope<MessageSent>(ctx, 'MessageSent', {
           conversationId: state.conversationId,
@@ -91,7 +83,7 @@ export function decideConversation(
           senderDeviceId: command.senderDeviceId,
           clientMessageId: command.clientMessageId,
           membershipVersion: state.membershipVersion,
-          content: { type: 'text', text: command.text },
+          content: content.content,
           ...(command.replyTo ? { replyTo: command.replyTo } : {}),
           sentAt: ctx.now.toISOString(),
         }),
@@ -130,4 +122,21 @@ export function decideConversation(
       return _exhaustive;
     }
   }
+}
+
+function decideContent(
+  command: SendMessage,
+): { ok: true; content: MessageSent['data']['content'] } | { ok: false; error: DomainError } {
+  if (command.content.type === 'media') return decideMediaContent(command.content, command.maxTextChars);
+  const text = command.content.text;
+  const chars = [...text].length;
+  if (chars > command.maxTextChars) {
+    return rejected(
+      reject('MESSAGE_TOO_LARGE', `text is ${chars} characters; the limit is ${command.maxTextChars}`, {
+        limit: command.maxTextChars,
+      }),
+    );
+  }
+  if (text.trim().length === 0) return rejected(reject('VALIDATION_FAILED', 'text must not be blank'));
+  return { ok: true, content: { type: 'text', text } };
 }

@@ -23,12 +23,32 @@ export const ConversationCreatedV1 = defineEvent({
   }),
 });
 
-/** Content is either plain (the server may read it) or one ciphertext per recipient device (E2E). */
+export const mediaKind = z.enum(['image', 'video', 'audio', 'voice', 'document']);
+
+/**
+ * Content is plain (the server may read it), one ciphertext per recipient device (E2E), or a reference to
+ * a completed media object (never its bytes).
+ */
 export const messageContent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), text: z.string().min(1).max(65_536) }),
   z.object({
     type: z.literal('e2e'),
     ciphertexts: z.record(z.string(), z.string().max(131_072)),
+  }),
+  z.object({
+    type: z.literal('media'),
+    mediaId: tokenId,
+    kind: mediaKind,
+    size: z.number().int().positive(),
+    contentType: z.string().min(3).max(127),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    caption: z.string().min(1).max(4096).optional(),
+    /** A client-made preview, bounded so events stay small: base64 JPEG/WebP up to 8 KiB of text. */
+    thumbnail: z.string().max(8192).optional(),
+    blurhash: z.string().min(6).max(100).optional(),
+    durationSeconds: z.number().nonnegative().max(86_400).optional(),
+    fileName: z.string().min(1).max(255).optional(),
+    viewOnce: z.boolean(),
   }),
 ]);
 

@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { SendMessage } from '#libs/domain';
 import { CLOCK, type Clock } from '#libs/platform';
 import { TimelineStore } from '#libs/read-models';
 import { ConversationRepository } from '../../conversations/conversation.repository.js';
 import type { MessagingConfig } from '../../gateway.config.js';
+import { ApiError } from '../../http/api-error.js';
+import { MediaService } from '../../media/media.service.js';
 import { MessageIdService } from '../../ids/message-id.service.js';
 import { MESSAGING_CONFIG } from '../../tokens.js';
 import type { DeviceConnection } from '../device-connection.js';
@@ -31,9 +34,29 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
     private readonly conversations: ConversationRepository,
     private readonly timeline: TimelineStore,
     private readonly ids: MessageIdService,
+    private readonly media: MediaService,
     @Inject(MESSAGING_CONFIG) private readonly config: Readonly<MessagingConfig>,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  private async contentOf(conn: DeviceConnection, data: SendMessageDto): Promise<SendMessage['content']> {
+    if ((data.text === undefined) === (data.media === undefined))
+      throw new ApiError('VALIDATION_FAILED', 'a message has either text or media', {
+        fields: [{ field: 'text', problem: 'exactly one of text and media' }],
+      });
+    if (data.text !== undefined) return { type: 'text', text: data.text };
+    const m = data.media!;
+    return {
+      type: 'media',
+      facts: await this.media.factsFor(conn.userId, m.mediaId),
+      viewOnce: m.viewOnce === true,
+      ...(m.caption !== undefined ? { caption: m.caption } : {}),
+      ...(m.thumbnail !== undefined ? { thumbnail: m.thumbnail } : {}),
+      ...(m.blurhash !== undefined ? { blurhash: m.blurhash } : {}),
+      ...(m.durationSeconds !== undefined ? { durationSeconds: m.durationSeconds } : {}),
+      ...(m.fileName !== undefined ? { fileName: m.fileName } : {}),
+    };
+  }
 
   async handle(conn: DeviceConnection, data: SendMessageDto): Promise<SendResult> {
     const earlier = await this.timeline.byClientId(conn.userId, conn.deviceId, data.clientMessageId);
@@ -47,7 +70,7 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
         senderUserId: conn.userId,
         senderDeviceId: conn.deviceId,
         clientMessageId: data.clientMessageId,
-        text: data.text,
+        content: await this.contentOf(conn, data),
         ...(data.replyTo ? { replyTo: data.replyTo } : {}),
         maxTextChars: this.config.MAX_MESSAGE_CHARS,
       },

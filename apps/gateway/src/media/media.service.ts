@@ -1,0 +1,274 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { MediaConfig } from '#libs/config';
+import { isMember, type MediaFacts } from '#libs/domain';
+import type { Logger } from 'pino';
+import { CLOCK, LOGGER, type Clock } from '#libs/platform';
+import type { MediaKind } from '#libs/protocol';
+import { MediaStore, type MediaRow } from '#libs/read-models';
+import { ObjectStore } from '#libs/s3';
+import type { DeviceIdentity } from '../auth/token.service.js';
+import { ConversationRepository } from '../conversations/conversation.repository.js';
+import { ApiError } from '../http/api-error.js';
+import { MEDIA_CONFIG } from '../tokens.js';
+import { SNIFF_BYTES, typeMatches } from './magic-numbers.js';
+import type { CompleteUploadDto, CreateUploadDto } from './media.dto.js';
+import { allowedTypesOf, maxBytes, typeAllowed } from './media-types.js';
+
+export type UploadSlot =
+  | { mediaId: string; method: 'PUT'; url: string; headers: Record<string, string>; expiresInSeconds: number }
+  | {
+      mediaId: string;
+      method: 'MULTIPART';
+      partSize: number;
+      parts: Array<{ partNumber: number; size: number; url: string }>;
+      expiresInSeconds: number;
+    };
+
+/** `media/<kind>/<mediaId>`: one prefix per kind, so lifecycle rules can treat kinds apart (docs/operations.md). */
+export const objectKeyOf = (kind: MediaKind, mediaId: string): string => `media/${kind}/${mediaId}`;
+
+/**
+ * The command side of media: upload slots, completion (size, SHA-256 and real type checked on the stored
+ * object), download URLs with membership and view-once rules, and the facts a media message is decided on.
+ */
+@Injectable()
+export class MediaService implements OnModuleInit {
+  constructor(
+    private readonly media: MediaStore,
+    private readonly objects: ObjectStore,
+    private readonly conversations: ConversationRepository,
+    @Inject(MEDIA_CONFIG) private readonly config: Readonly<MediaConfig>,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Creates the bucket when missing; S3 being down must not stop the chat, so this only warns. */
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.objects.ensureBucket();
+    } catch (err) {
+      this.logger.warn({ err }, 'media bucket not checked: S3 unreachable; media routes fail until it is');
+    }
+  }
+
+  async createSlot(me: DeviceIdentity, req: CreateUploadDto): Promise<UploadSlot> {
+    if (!typeAllowed(req.kind, req.contentType)) {
+      throw new ApiError('MEDIA_TYPE_NOT_ALLOWED', `${req.contentType} is not allowed for ${req.kind}`, {
+        kind: req.kind,
+        contentType: req.contentType,
+        allowed: allowedTypesOf(req.kind),
+      });
+    }
+    const limit = maxBytes(req.kind, this.config);
+    if (req.size > limit) {
+      throw new ApiError(
+        'MEDIA_TOO_LARGE',
+        `a ${req.kind} may have at most ${limit} bytes; this has ${req.size}`,
+        {
+          kind: req.kind,
+          size: req.size,
+          limit,
+        },
+      );
+    }
+    const mediaId = randomBytes(16).toString('base64url');
+    const key = objectKeyOf(req.kind, mediaId);
+    const ttl = this.config.MEDIA_UPLOAD_URL_TTL_SECONDS;
+    const partSize = this.config.MEDIA_MULTIPART_PART_BYTES;
+    const multipart = req.size > partSize;
+    const uploadId = multipart ? await this.objects.createMultipart(key, req.contentType) : undefined;
+    await this.media.createPending({
+      mediaId,
+      ownerUserId: me.userId,
+      ownerDeviceId: me.deviceId,
+      kind: req.kind,
+      contentType: req.contentType,
+      size: req.size,
+      sha256: req.sha256,
+      objectKey: key,
+      ...(uploadId ? { uploadId } : {}),
+      encrypted: req.encrypted === true,
+      createdAt: this.clock.now(),
+    });
+    if (!uploadId) {
+      return {
+        mediaId,
+        method: 'PUT',
+        url: await this.objects.presignExactPut(key, req.contentType, req.size, ttl),
+        headers: { 'content-type': req.contentType, 'content-length': String(req.size) },
+        expiresInSeconds: ttl,
+      };
+    }
+    const count = Math.ceil(req.size / partSize);
+    const parts = await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const size = Math.min(partSize, req.size - i * partSize);
+        return {
+          partNumber: i + 1,
+          size,
+          url: await this.objects.presignPart(key, uploadId, i + 1, size, ttl),
+        };
+      }),
+    );
+    return { mediaId, method: 'MULTIPART', partSize, parts, expiresInSeconds: ttl };
+  }
+
+  /** Checks the stored bytes against the declaration; a mismatch deletes them and the slot is spent. */
+  async complete(
+    me: DeviceIdentity,
+    mediaId: string,
+    req: CompleteUploadDto,
+  ): Promise<{ mediaId: string; kind: MediaKind; size: number; contentType: string; sha256: string }> {
+    const row = await this.media.get(mediaId);
+    if (!row || row.ownerUserId !== me.userId)
+      throw new ApiError('NOT_FOUND', `no upload ${mediaId} of yours`);
+    const answer = {
+      mediaId,
+      kind: row.kind,
+      size: row.size,
+      contentType: row.contentType,
+      sha256: row.sha256,
+    };
+    if (row.state === 'completed') return answer;
+    if (row.state === 'deleted')
+      throw new ApiError('MEDIA_GONE', 'this upload was refused or expired; ask for a new slot');
+    if (row.uploadId) {
+      if (!req.parts)
+        throw new ApiError('VALIDATION_FAILED', 'parts: a multipart upload completes with its parts');
+      try {
+        await this.objects.completeMultipart(row.objectKey, row.uploadId, req.parts);
+      } catch (err) {
+        throw new ApiError('MEDIA_NOT_READY', `the parts could not be assembled: ${(err as Error).name}`);
+      }
+    }
+    const head = await this.objects.head(row.objectKey);
+    if (!head) throw new ApiError('MEDIA_NOT_READY', 'nothing was uploaded to this slot yet');
+    if (head.size !== row.size) {
+      await this.refuse(row);
+      throw new ApiError('MEDIA_CHECKSUM_MISMATCH', `declared ${row.size} bytes; ${head.size} were stored`, {
+        declaredSize: row.size,
+        storedSize: head.size,
+      });
+    }
+    const { sha256, first } = await this.digest(row.objectKey);
+    if (sha256 !== row.sha256) {
+      await this.refuse(row);
+      throw new ApiError('MEDIA_CHECKSUM_MISMATCH', 'the stored bytes do not have the declared SHA-256', {
+        declared: row.sha256,
+        stored: sha256,
+      });
+    }
+    if (!row.encrypted) {
+      const match = typeMatches(row.contentType, first);
+      if (!match.ok) {
+        await this.refuse(row);
+        throw new ApiError(
+          'MEDIA_TYPE_NOT_ALLOWED',
+          `declared ${row.contentType}, but the bytes are ${match.detected ?? 'of an unknown type'}`,
+          { declared: row.contentType, detected: match.detected ?? null },
+        );
+      }
+    }
+    await this.media.markCompleted(mediaId, this.clock.now());
+    return answer;
+  }
+
+  /** Streams the object through SHA-256, keeping its first bytes for the type check. */
+  private async digest(key: string): Promise<{ sha256: string; first: Buffer }> {
+    const hash = createHash('sha256');
+    const head: Buffer[] = [];
+    let kept = 0;
+    for await (const chunk of await this.objects.read(key)) {
+      const buf = chunk as Buffer;
+      hash.update(buf);
+      if (kept < SNIFF_BYTES) {
+        head.push(buf.subarray(0, SNIFF_BYTES - kept));
+        kept += Math.min(buf.length, SNIFF_BYTES - kept);
+      }
+    }
+    return { sha256: hash.digest('hex'), first: Buffer.concat(head) };
+  }
+
+  private async refuse(row: MediaRow): Promise<void> {
+    await this.objects.delete(row.objectKey);
+    await this.media.markDeleted(row.mediaId);
+  }
+
+  /** A short-lived GET URL for a member of a conversation in which the media was sent. */
+  async downloadUrl(
+    me: DeviceIdentity,
+    mediaId: string,
+    conversationId: string,
+    messageId: string,
+  ): Promise<{ url: string; expiresInSeconds: number; viewOnce: boolean }> {
+    const { state } = await this.conversations.load(conversationId);
+    if (!isMember(state, me.userId))
+      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+    const sent = (await this.media.messages(mediaId)).find(
+      (m) => m.conversationId === conversationId && m.messageId === messageId,
+    );
+    if (!sent)
+      throw new ApiError(
+        'NOT_FOUND',
+        `message ${messageId} of this conversation carries no media ${mediaId}`,
+      );
+    const row = await this.media.get(mediaId);
+    if (!row || row.state === 'deleted') throw new ApiError('MEDIA_GONE', 'this media was deleted');
+    const ttl = this.config.MEDIA_DOWNLOAD_URL_TTL_SECONDS;
+    const now = this.clock.now();
+    if (sent.viewOnce) {
+      if (me.deviceId === sent.senderDeviceId)
+        throw new ApiError('FORBIDDEN', 'view-once media is not reopened by the device that sent it');
+      if (!(await this.media.openOnce(mediaId, messageId, me.deviceId, now)))
+        throw new ApiError('MEDIA_GONE', 'this view-once media was already opened on this device');
+    }
+    if (sent.viewOnce || sent.transient) {
+      const waiting = await this.media.devicePickedUp(mediaId, messageId, me.userId, me.deviceId);
+      // The last device got its URL: the sweeper deletes the object once that URL has expired.
+      if (waiting === 0) await this.media.scheduleExpiry(mediaId, new Date(now.getTime() + ttl * 1000));
+    }
+    return {
+      url: await this.objects.presignGet(row.objectKey, ttl),
+      expiresInSeconds: ttl,
+      viewOnce: sent.viewOnce,
+    };
+  }
+
+  /** What the decider needs about a media id named by a message. */
+  async factsFor(userId: string, mediaId: string): Promise<MediaFacts> {
+    const row = await this.media.get(mediaId);
+    if (!row)
+      return {
+        mediaId,
+        state: 'missing',
+        accessible: false,
+        kind: 'document',
+        size: 0,
+        contentType: '',
+        sha256: '',
+      };
+    // An unreferenced upload about to be swept is not offered to a new message: the sweeper could delete
+    // it between this decision and the projector recording the reference.
+    const ttlMs = this.config.MEDIA_ORPHAN_TTL_SECONDS * 1000;
+    const nearlySwept =
+      !row.referenced &&
+      this.clock.now().getTime() - row.createdAt.getTime() > ttlMs - Math.min(60_000, ttlMs / 4);
+    const facts = {
+      mediaId,
+      state: nearlySwept ? ('deleted' as const) : row.state,
+      kind: row.kind,
+      size: row.size,
+      contentType: row.contentType,
+      sha256: row.sha256,
+    };
+    if (row.ownerUserId === userId) return { ...facts, accessible: true };
+    // Forwarding: a member of a conversation where it was sent (not as view-once) may send it on.
+    for (const m of await this.media.messages(mediaId)) {
+      if (m.viewOnce) continue;
+      if (isMember((await this.conversations.load(m.conversationId)).state, userId))
+        return { ...facts, accessible: true };
+    }
+    return { ...facts, accessible: false };
+  }
+}

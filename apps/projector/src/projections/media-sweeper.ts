@@ -1,0 +1,75 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { MediaConfig } from '#libs/config';
+import { CLOCK, LOGGER, MetricsService, type Clock } from '#libs/platform';
+import { MediaStore } from '#libs/read-models';
+import { ObjectStore } from '#libs/s3';
+import { MEDIA } from '../tokens.js';
+
+const BATCH = 500;
+
+/**
+ * Deletes media objects nobody needs any more, every MEDIA_SWEEP_INTERVAL_MS: uploads no message
+ * referenced within MEDIA_ORPHAN_TTL_SECONDS, and media whose deletion time came (every recipient device
+ * fetched a view-once or transient media, or the retention window ended). Deleting twice is harmless, so
+ * several projector instances may sweep at once.
+ */
+@Injectable()
+export class MediaSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private readonly deleted;
+
+  constructor(
+    private readonly media: MediaStore,
+    private readonly objects: ObjectStore,
+    @Inject(MEDIA) private readonly config: Readonly<MediaConfig>,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+    metrics: MetricsService,
+  ) {
+    this.deleted = metrics.counter('chat_media_swept_total', 'Media objects deleted by the sweeper', [
+      'reason',
+    ]);
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.sweep()
+        .catch((err: unknown) => this.logger.error({ err }, 'media sweep failed; next run retries'))
+        .finally(() => (this.running = undefined));
+    }, this.config.MEDIA_SWEEP_INTERVAL_MS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep(): Promise<void> {
+    const now = this.clock.now();
+    const orphanBefore = new Date(now.getTime() - this.config.MEDIA_ORPHAN_TTL_SECONDS * 1000);
+    for (const entry of await this.media.unreferencedBefore(orphanBefore, BATCH)) {
+      const row = await this.media.get(entry.mediaId);
+      if (row && !row.referenced && row.state !== 'deleted') {
+        if (row.uploadId) await this.objects.abortMultipart(row.objectKey, row.uploadId);
+        await this.objects.delete(row.objectKey);
+        await this.media.markDeleted(row.mediaId);
+        this.deleted.inc({ reason: 'orphan' });
+      }
+      await this.media.forgetUnreferenced(entry);
+    }
+    for (const entry of await this.media.expiredBefore(now, BATCH)) {
+      const row = await this.media.get(entry.mediaId);
+      // A media also sent as an ordinary (kept) message stays for that message.
+      const kept = (await this.media.messages(entry.mediaId)).some((m) => !m.viewOnce && !m.transient);
+      if (row && row.state !== 'deleted' && !kept) {
+        await this.objects.delete(row.objectKey);
+        await this.media.markDeleted(row.mediaId);
+        this.deleted.inc({ reason: 'expired' });
+      }
+      await this.media.forgetExpiry(entry);
+    }
+  }
+}
