@@ -24,6 +24,28 @@ export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url).pathnam
 );
 
 /** Splits a .cql file into statements: `;` ends a statement at the end of a line; `--` starts a comment. */
+/**
+ * CREATE ... IF NOT EXISTS is idempotent by itself; ALTER TABLE ... ADD is not, and its IF NOT EXISTS form
+ * is Cassandra-only. A column that already exists means an earlier run added it before dying unrecorded.
+ */
+async function executeIdempotent(
+  client: { execute(cql: string): Promise<unknown> },
+  statement: string,
+): Promise<void> {
+  try {
+    await client.execute(statement);
+  } catch (err) {
+    const addsColumn = /^\s*ALTER\s+TABLE\s+\S+\s+ADD\s/i.test(statement);
+    if (
+      addsColumn &&
+      err instanceof Error &&
+      /conflicts with an existing column|already exists/i.test(err.message)
+    )
+      return;
+    throw err;
+  }
+}
+
 export function splitStatements(cql: string): string[] {
   const lines = cql.split('\n').filter((l) => !l.trim().startsWith('--'));
   return lines
@@ -89,7 +111,7 @@ export async function migrate(
       onProgress({ kind: 'apply', migration: m });
       const started = Date.now();
       await client.execute(`USE ${ks}`);
-      for (const statement of m.statements) await client.execute(statement);
+      for (const statement of m.statements) await executeIdempotent(client, statement);
       await client.execute(
         `INSERT INTO ${ks}.schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, toTimestamp(now()))`,
         [m.version, m.name, m.checksum],

@@ -60,4 +60,19 @@ describe('CQL migrations (real Cassandra)', () => {
       /001_projection_positions changed after it was applied/,
     );
   });
+
+  test('a migration that died after its ALTER TABLE ... ADD but before it was recorded applies again', async () => {
+    await migrate(env.cassandra);
+    const client = createCassandraClient(env.cassandra);
+    try {
+      const rows = (await client.execute('SELECT version, name FROM schema_migrations')).rows;
+      const withAlter = rows.find((r) => String(r.get('name')).includes('media'));
+      assert.ok(withAlter, 'the media migration adds a column with ALTER TABLE');
+      await client.execute('DELETE FROM schema_migrations WHERE version = ?', [withAlter.get('version')]);
+    } finally {
+      await client.shutdown();
+    }
+    const again = await migrate(env.cassandra);
+    assert.equal(again.applied, 1);
+  });
 });
