@@ -1,4 +1,4 @@
-import type { ErrorBody, MediaKind } from '#libs/protocol';
+import type { ErrorBody, MediaKind, UploadSlot } from '#libs/protocol';
 import { ChatError } from './errors.js';
 
 export interface TokenPair {
@@ -15,17 +15,6 @@ export interface DeviceInfo {
   readonly name: string;
   readonly addedAt: string;
 }
-
-/** Where to upload: one presigned PUT, or one presigned URL per part of a multipart upload. */
-export type UploadSlot =
-  | { mediaId: string; method: 'PUT'; url: string; headers: Record<string, string>; expiresInSeconds: number }
-  | {
-      mediaId: string;
-      method: 'MULTIPART';
-      partSize: number;
-      parts: Array<{ partNumber: number; size: number; url: string }>;
-      expiresInSeconds: number;
-    };
 
 /** The HTTP API: sign-in, tokens, devices and contact lookup (docs/protocol.md). */
 export class ChatHttpClient {

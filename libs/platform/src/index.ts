@@ -6,3 +6,4 @@ export * from './health/health-indicator.js';
 export * from './health/readiness.service.js';
 export * from './platform.module.js';
 export * from './bootstrap.js';
+export * from './periodic-task.js';

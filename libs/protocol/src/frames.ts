@@ -137,3 +137,14 @@ export type ServerFrame =
   | { readonly type: 'error'; readonly id: string | null; readonly error: ErrorBody }
   | { readonly type: 'message'; readonly data: InboxMessage }
   | { readonly type: 'receipt'; readonly data: Receipt };
+
+/** HTTP `POST /v1/media` answer: where to upload: one presigned PUT, or one presigned URL per part of a multipart upload. */
+export type UploadSlot =
+  | { mediaId: string; method: 'PUT'; url: string; headers: Record<string, string>; expiresInSeconds: number }
+  | {
+      mediaId: string;
+      method: 'MULTIPART';
+      partSize: number;
+      parts: Array<{ partNumber: number; size: number; url: string }>;
+      expiresInSeconds: number;
+    };

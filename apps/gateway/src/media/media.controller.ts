@@ -4,7 +4,8 @@ import type { DeviceIdentity } from '../auth/token.service.js';
 import { ApiError } from '../http/api-error.js';
 import { validateDto } from '../http/validate-body.js';
 import { CompleteUploadDto, CreateUploadDto, DownloadDto } from './media.dto.js';
-import { MediaService, type UploadSlot } from './media.service.js';
+import type { UploadSlot } from '#libs/protocol';
+import { MediaService } from './media.service.js';
 
 const MEDIA_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -4,7 +4,7 @@ import type { MediaConfig } from '#libs/config';
 import { isMember, type MediaFacts } from '#libs/domain';
 import type { Logger } from 'pino';
 import { CLOCK, LOGGER, type Clock } from '#libs/platform';
-import type { MediaKind } from '#libs/protocol';
+import type { MediaKind, UploadSlot } from '#libs/protocol';
 import { MediaStore, type MediaRow } from '#libs/read-models';
 import { ObjectStore } from '#libs/s3';
 import type { DeviceIdentity } from '../auth/token.service.js';
@@ -14,16 +14,6 @@ import { MEDIA_CONFIG } from '../tokens.js';
 import { SNIFF_BYTES, typeMatches } from './magic-numbers.js';
 import type { CompleteUploadDto, CreateUploadDto } from './media.dto.js';
 import { allowedTypesOf, maxBytes, typeAllowed } from './media-types.js';
-
-export type UploadSlot =
-  | { mediaId: string; method: 'PUT'; url: string; headers: Record<string, string>; expiresInSeconds: number }
-  | {
-      mediaId: string;
-      method: 'MULTIPART';
-      partSize: number;
-      parts: Array<{ partNumber: number; size: number; url: string }>;
-      expiresInSeconds: number;
-    };
 
 /** `media/<kind>/<mediaId>`: one prefix per kind, so lifecycle rules can treat kinds apart (docs/operations.md). */
 export const objectKeyOf = (kind: MediaKind, mediaId: string): string => `media/${kind}/${mediaId}`;

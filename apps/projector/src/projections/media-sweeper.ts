@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { MediaConfig } from '#libs/config';
-import { CLOCK, LOGGER, MetricsService, type Clock } from '#libs/platform';
+import { CLOCK, LOGGER, MetricsService, PeriodicTask, type Clock } from '#libs/platform';
 import { MediaStore } from '#libs/read-models';
 import { ObjectStore } from '#libs/s3';
 import { MEDIA } from '../tokens.js';
@@ -16,8 +16,7 @@ const BATCH = 500;
  */
 @Injectable()
 export class MediaSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly task: PeriodicTask;
   private readonly deleted;
 
   constructor(
@@ -25,26 +24,21 @@ export class MediaSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly objects: ObjectStore,
     @Inject(MEDIA) private readonly config: Readonly<MediaConfig>,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     metrics: MetricsService,
   ) {
+    this.task = new PeriodicTask('media sweep', config.MEDIA_SWEEP_INTERVAL_MS, () => this.sweep(), logger);
     this.deleted = metrics.counter('chat_media_swept_total', 'Media objects deleted by the sweeper', [
       'reason',
     ]);
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((err: unknown) => this.logger.error({ err }, 'media sweep failed; next run retries'))
-        .finally(() => (this.running = undefined));
-    }, this.config.MEDIA_SWEEP_INTERVAL_MS);
+    this.task.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   async sweep(): Promise<void> {

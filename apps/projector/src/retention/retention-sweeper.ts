@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { RetentionConfig } from '#libs/config';
 import { subjectRoot } from '#libs/events';
 import { DURABLES, NatsClient, partitionStreamName, purgeMessagesBefore } from '#libs/nats';
-import { LOGGER, MetricsService } from '#libs/platform';
+import { LOGGER, MetricsService, PeriodicTask } from '#libs/platform';
 import { RETENTION } from '../tokens.js';
 
 /**
@@ -13,8 +13,7 @@ import { RETENTION } from '../tokens.js';
  */
 @Injectable()
 export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly task: PeriodicTask;
   private readonly purged;
 
   constructor(
@@ -23,6 +22,12 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
+    this.task = new PeriodicTask(
+      'retention sweep',
+      retention.RETENTION_SWEEP_INTERVAL_SECONDS * 1000,
+      () => this.sweep(),
+      logger,
+    );
     this.purged = metrics.counter(
       'chat_retention_purged_messages_total',
       'Message events purged from the log because they outlived the transient window',
@@ -31,10 +36,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   onApplicationBootstrap(): void {
-    if (this.retention.RETENTION_MODE !== 'transient') return;
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep().finally(() => (this.running = undefined));
-    }, this.retention.RETENTION_SWEEP_INTERVAL_SECONDS * 1000);
+    if (this.retention.RETENTION_MODE === 'transient') this.task.start();
   }
 
   async sweep(): Promise<void> {
@@ -67,8 +69,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 }
