@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
+import { gatewayKill } from './workloads/gateway-kill.js';
+import { offlineSync } from './workloads/offline-sync.js';
 import { oneToOne } from './workloads/one-to-one.js';
+import { receipts } from './workloads/receipts.js';
 import { printTable, progress, writeResult } from './support/report.js';
 
 /**
@@ -14,6 +17,9 @@ const { values, positionals } = parseArgs({
     pairs: { type: 'string' },
     rates: { type: 'string' },
     'step-seconds': { type: 'string' },
+    messages: { type: 'string' },
+    rate: { type: 'string' },
+    seconds: { type: 'string' },
   },
 });
 
@@ -32,6 +38,37 @@ const workloads: Record<string, Workload> = {
       `highest offered rate with p99 <= 20 ms: ${r.bestRateAtTarget} msg/s; verdict: ${r.ok ? 'PASS (every message exactly once, in order)' : 'FAIL'}`,
     );
     progress(`wrote ${writeResult('one-to-one', { settings, ...r })}`);
+    return r.ok;
+  },
+  receipts: async (small) => {
+    const settings = {
+      pairs: Number(values.pairs ?? (small ? 2 : 10)),
+      messages: Number(values.messages ?? (small ? 20 : 500)),
+    };
+    const r = await receipts(settings);
+    printTable('Receipts: time from send to the sender seeing DELIVERED and READ (ms)', r.rows);
+    console.log(`verdict: ${r.ok ? 'PASS (every receipt arrived)' : 'FAIL'}`);
+    progress(`wrote ${writeResult('receipts', { settings, ...r })}`);
+    return r.ok;
+  },
+  'offline-sync': async (small) => {
+    const settings = { messages: Number(values.messages ?? (small ? 300 : 10_000)) };
+    const r = await offlineSync(settings);
+    printTable('Offline sync: messages waiting for a device, from connect to the last one received', [r.row]);
+    console.log(`verdict: ${r.ok ? 'PASS (every message exactly once, in order)' : 'FAIL'}`);
+    progress(`wrote ${writeResult('offline-sync', { settings, ...r })}`);
+    return r.ok;
+  },
+  'gateway-kill': async (small) => {
+    const settings = {
+      pairs: Number(values.pairs ?? (small ? 4 : 20)),
+      rate: Number(values.rate ?? (small ? 50 : 500)),
+      seconds: Number(values.seconds ?? (small ? 6 : 30)),
+    };
+    const r = await gatewayKill(settings);
+    printTable('Fault under load: a gateway killed with SIGKILL (latency in ms)', [r.row]);
+    console.log(`verdict: ${r.ok ? 'PASS (nothing lost, nothing duplicated, in order)' : 'FAIL'}`);
+    progress(`wrote ${writeResult('gateway-kill', { settings, ...r })}`);
     return r.ok;
   },
 };
