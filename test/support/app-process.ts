@@ -16,7 +16,9 @@ export class AppProcess {
   ) {}
 
   static async start(name: AppName, vars: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
-    const child = spawn(process.execPath, [`${DIST}apps/${name}/src/main.js`], {
+    // APP_NODE_ARGS passes node flags to the apps, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench.
+    const nodeArgs = process.env.APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, `${DIST}apps/${name}/src/main.js`], {
       env: {
         PATH: process.env.PATH,
         HTTP_PORT: '0',
