@@ -70,3 +70,39 @@ describe('transient retention: media is deleted once every recipient device has 
     assert.equal(gone, 'MEDIA_GONE');
   });
 });
+
+describe('transient retention: media nobody fetched is deleted when the window ends (real S3Proxy)', () => {
+  test('after the window the object is gone and a download answers MEDIA_GONE', async () => {
+    const windowStack = await ChatStack.start({
+      overrides: {
+        RETENTION_MODE: 'transient',
+        RETENTION_WINDOW_SECONDS: '2',
+        MEDIA_DOWNLOAD_URL_TTL_SECONDS: '1',
+        MEDIA_SWEEP_INTERVAL_MS: '250',
+      },
+    });
+    const objects = new ObjectStore(createS3Client(windowStack.env.s3), windowStack.env.s3.S3_BUCKET);
+    try {
+      const sender = await signUp(windowStack);
+      const recipient = await signUp(windowStack);
+      await Promise.all([sender.connect(), recipient.connect()]);
+      const { conversationId } = await sender.chat.openDirect(recipient.userId);
+      const mediaId = await upload(windowStack, sender, 'image', 'image/png', fileOf('image/png', 10_000));
+      const sent = await sender.chat.sendMedia(conversationId, { mediaId });
+      await recipient.waitForMessages(conversationId, 1);
+      const key = `media/image/${mediaId}`;
+      assert.ok(await objects.head(key), 'stored while the window lasts');
+      await eventually(async () => (await objects.head(key)) === undefined, 15_000, 'object deleted');
+      const gone = await httpOf(windowStack)
+        .mediaDownloadUrl(recipient.tokens.accessToken, mediaId, conversationId, sent.messageId)
+        .then(
+          () => 'answered',
+          (e: { code?: string }) => e.code,
+        );
+      assert.equal(gone, 'MEDIA_GONE');
+    } finally {
+      objects.client.destroy();
+      await windowStack.stop();
+    }
+  });
+});
