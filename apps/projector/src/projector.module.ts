@@ -12,7 +12,7 @@ import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
 import type { projectorConfigSpec } from './projector.config.js';
-import { RETENTION } from './tokens.js';
+import { PROJECTOR_SETTINGS, RETENTION } from './tokens.js';
 
 @Module({})
 export class ProjectorModule {
@@ -34,6 +34,7 @@ export class ProjectorModule {
       ],
       providers: [
         { provide: RETENTION, useValue: config.retention },
+        { provide: PROJECTOR_SETTINGS, useValue: config.projector },
         UsersBarrier,
         FanOut,
         ConversationProjection,

@@ -7,3 +7,4 @@ export * from './nats.module.js';
 export * from './live-delivery.js';
 export * from './durable-consumer.js';
 export * from './consumer-names.js';
+export * from './dead-letter.js';
