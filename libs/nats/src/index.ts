@@ -8,3 +8,4 @@ export * from './live-delivery.js';
 export * from './durable-consumer.js';
 export * from './consumer-names.js';
 export * from './dead-letter.js';
+export * from './stream-reader.js';
