@@ -3,6 +3,7 @@ import { ConfigError } from '#libs/config';
 import { UsageError } from './cli/usage-error.js';
 import { eventsUsage, runEvents } from './commands/events.command.js';
 import { runMigrate } from './commands/migrate.command.js';
+import { runStatus, statusUsage } from './commands/status.command.js';
 
 /** chatctl: the operator's and analyst's command line (docs/operations.md). */
 const usage = `usage: chatctl <command> [options]
@@ -10,13 +11,17 @@ const usage = `usage: chatctl <command> [options]
 commands:
   migrate        create the keyspace and apply pending CQL migrations
   events         print events as JSON lines, filtered; --follow for live ones
+  status         streams, consumers and projection lag as a table (--json)
 
 ${eventsUsage}
+
+${statusUsage}
 `;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   migrate: () => runMigrate(),
   events: runEvents,
+  status: runStatus,
 };
 
 const [command, ...argv] = process.argv.slice(2);

@@ -9,3 +9,4 @@ export * from './durable-consumer.js';
 export * from './consumer-names.js';
 export * from './dead-letter.js';
 export * from './stream-reader.js';
+export * from './system-status.js';
