@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from '#libs/config';
 import { UsageError } from './cli/usage-error.js';
+import { dlqUsage, runDlq } from './commands/dlq.command.js';
 import { eventsUsage, runEvents } from './commands/events.command.js';
 import { runMigrate } from './commands/migrate.command.js';
 import { runStatus, statusUsage } from './commands/status.command.js';
@@ -12,16 +13,20 @@ commands:
   migrate        create the keyspace and apply pending CQL migrations
   events         print events as JSON lines, filtered; --follow for live ones
   status         streams, consumers and projection lag as a table (--json)
+  dlq            list | show | retry events a projection parked
 
 ${eventsUsage}
 
 ${statusUsage}
+
+${dlqUsage}
 `;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   migrate: () => runMigrate(),
   events: runEvents,
   status: runStatus,
+  dlq: runDlq,
 };
 
 const [command, ...argv] = process.argv.slice(2);

@@ -14,7 +14,19 @@ export const DEAD_LETTER_HEADERS = {
   errorCode: 'Chat-Dlq-Error-Code',
   attempts: 'Chat-Dlq-Attempts',
   parkedAt: 'Chat-Dlq-Parked-At',
+  /** On a retry request: the DLQ sequence of the parked copy it retries. */
+  retryOf: 'Chat-Dlq-Retry-Of',
 } as const;
+
+/** The part of a stored message a projection reads: what a retried event can stand in for. */
+export type StoredMessage = Pick<JsMsg, 'subject' | 'seq' | 'data'>;
+
+/** Where an event sits in the log, when it is not where the message carrying it sits (a retry). */
+export interface LogOrigin {
+  readonly stream: string;
+  readonly sequence: number;
+  readonly subject: string;
+}
 
 /** Where a parked event came from and why it was parked. */
 export interface DeadLetterOrigin {
@@ -45,14 +57,14 @@ export async function parkMessage(
   js: JetStreamClient,
   deadLetterSubject: string,
   msg: JsMsg,
-  o: { stream: string; durable: string; err: unknown; attempts: number; now: Date },
+  o: { stream: string; durable: string; err: unknown; attempts: number; now: Date; origin?: LogOrigin },
 ): Promise<number> {
   const h = natsHeaders();
   for (const [key, values] of copyableHeaders(msg.headers)) for (const v of values) h.append(key, v);
   const origin: DeadLetterOrigin = {
-    stream: o.stream,
-    sequence: msg.seq,
-    subject: msg.subject,
+    stream: o.origin?.stream ?? o.stream,
+    sequence: o.origin?.sequence ?? msg.seq,
+    subject: o.origin?.subject ?? msg.subject,
     durable: o.durable,
     // Header values are single lines; the full message stays in the log line.
     error: errorMessageOf(o.err)
@@ -67,17 +79,18 @@ export async function parkMessage(
   }
   const ack = await js.publish(deadLetterSubject, msg.data, {
     headers: h,
-    msgID: `${o.durable}:${o.stream}:${msg.seq}`,
+    msgID: `${o.durable}:${o.stream}:${msg.seq}`, // the delivering stream's position: unique per attempt
   });
   return ack.seq;
 }
 
 function copyableHeaders(h: MsgHdrs | undefined): [string, string[]][] {
   if (!h) return [];
-  // Nats-* headers would make JetStream de-duplicate or check expectations on the DLQ stream.
+  // Nats-* headers would make JetStream de-duplicate or check expectations on the DLQ stream; the
+  // Chat-Dlq-* ones of a retried copy are written afresh.
   return h
     .keys()
-    .filter((k) => !k.toLowerCase().startsWith('nats-'))
+    .filter((k) => !/^(nats-|chat-dlq-)/i.test(k))
     .map((k) => [k, h.values(k)]);
 }
 

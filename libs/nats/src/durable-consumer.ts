@@ -11,7 +11,7 @@ import {
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { EventSchemaError } from '#libs/events';
-import { errorMessageOf, parkMessage } from './dead-letter.js';
+import { errorMessageOf, parkMessage, type LogOrigin } from './dead-letter.js';
 
 /** What a consumer reports as it goes, for metrics (the runner turns these into Prometheus series). */
 export interface ConsumerObserver {
@@ -41,6 +41,10 @@ export interface DurableConsumerOptions {
    */
   readonly deadLetterSubject?: string;
   readonly observer?: ConsumerObserver;
+  /** For a consumer of retried events: where the event really sits in the log, kept when re-parked. */
+  readonly originOf?: (msg: JsMsg) => LogOrigin | undefined;
+  /** The durable named on parked events, whose retry subject gets them back (defaults to `durable`). */
+  readonly parkedFor?: string;
   readonly now?: () => Date;
 }
 
@@ -161,10 +165,11 @@ export class DurableConsumer {
       try {
         const dlqSeq = await parkMessage(this.js, this.o.deadLetterSubject, msg, {
           stream: this.o.stream,
-          durable: this.o.durable,
+          durable: this.o.parkedFor ?? this.o.durable,
           err,
           attempts,
           now: this.o.now?.() ?? new Date(),
+          origin: this.o.originOf?.(msg),
         });
         // No reason on term(): nats-server 2.9 ignores a "+TERM <reason>" it does not parse, leaving
         // the message pending. The reason is in the DLQ headers and the log line instead.

@@ -10,3 +10,4 @@ export * from './consumer-names.js';
 export * from './dead-letter.js';
 export * from './stream-reader.js';
 export * from './system-status.js';
+export * from './dead-letter-queue.js';

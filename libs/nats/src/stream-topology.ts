@@ -46,6 +46,11 @@ export function deadLetterSubject(space: Pick<SubjectSpace, 'namespace'>, durabl
   return `${subjectRoot(space)}.dlq.${durable}`;
 }
 
+/** `chatctl dlq retry` republishes a parked event here; the owning projection consumes it again. */
+export function deadLetterRetrySubject(space: Pick<SubjectSpace, 'namespace'>, durable: string): string {
+  return `${deadLetterSubject(space, durable)}.retry`;
+}
+
 /**
  * Every stream the system uses. Conversations are partitioned over k streams CHAT_0..CHAT_{k-1}
  * (never one stream per conversation); users and presence have one stream each; DLQ holds parked events.

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { RetentionConfig } from '#libs/config';
 import {
@@ -10,7 +9,7 @@ import {
   type MessageRead,
   type MessageSent,
 } from '#libs/events';
-import { NatsClient } from '#libs/nats';
+import { NatsClient, type StoredMessage } from '#libs/nats';
 import { LOGGER, MetricsService } from '#libs/platform';
 import type { HistoryMessage } from '#libs/protocol';
 import {
@@ -49,7 +48,7 @@ export class ConversationProjection {
     ]);
   }
 
-  keyOf(msg: JsMsg): string {
+  keyOf(msg: StoredMessage): string {
     return parseConversationSubject(this.nats.topology, msg.subject)?.conversationId ?? msg.subject;
   }
 
@@ -59,7 +58,7 @@ export class ConversationProjection {
       : undefined;
   }
 
-  async handle(msg: JsMsg): Promise<void> {
+  async handle(msg: StoredMessage): Promise<void> {
     const where = parseConversationSubject(this.nats.topology, msg.subject);
     if (!where) throw new Error(`not a conversation subject: ${msg.subject}`);
     const event = chatEventCodec.decode(msg.data) as ConversationEvent;
@@ -103,7 +102,7 @@ export class ConversationProjection {
     this.applied.inc({ projection: 'conversations', type: event.type });
   }
 
-  private orphan(msg: JsMsg, type: string): void {
+  private orphan(msg: StoredMessage, type: string): void {
     this.logger.error(
       { subject: msg.subject, seq: msg.seq, type },
       'event for a conversation that was never created; skipped',

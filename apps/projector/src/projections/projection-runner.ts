@@ -1,6 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { JsMsg } from '@nats-io/jetstream';
 import {
+  deadLetterOrigin,
+  deadLetterRetrySubject,
+  deadLetterStreamName,
   deadLetterSubject,
   DURABLES,
   DurableConsumer,
@@ -8,6 +12,8 @@ import {
   NatsClient,
   streamTopology,
   userStreamName,
+  type LogOrigin,
+  type StoredMessage,
 } from '#libs/nats';
 import { LOGGER, MetricsService } from '#libs/platform';
 import type { ProjectorConfig } from '../projector.config.js';
@@ -17,6 +23,11 @@ import { ProjectorMetrics } from './projector-metrics.js';
 import { UserProjection } from './user.projection.js';
 
 const LAG_POLL_MS = 5000;
+
+function retryOrigin(m: JsMsg): LogOrigin | undefined {
+  const o = deadLetterOrigin(m.headers);
+  return o ? { stream: o.stream, sequence: o.sequence, subject: o.subject } : undefined;
+}
 
 interface Running {
   readonly projection: string;
@@ -53,6 +64,8 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
       this.add('conversations', stream.name, DURABLES.projectorConversations, this.conversations);
     }
     this.add('users', userStreamName(topology), DURABLES.projectorUsers, this.users);
+    this.addRetries('conversations', DURABLES.projectorConversations, this.conversations);
+    this.addRetries('users', DURABLES.projectorUsers, this.users);
     await Promise.all(this.running.map((r) => r.consumer.start()));
     this.lagTimer = setInterval(() => void this.pollLag(), LAG_POLL_MS);
     this.lagTimer.unref();
@@ -78,6 +91,38 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
       observer: this.metrics.observer(projection, stream),
     });
     this.running.push({ projection, stream, durable, consumer });
+  }
+
+  /**
+   * `chatctl dlq retry` republishes a parked event on chat.dlq.<durable>.retry; this consumer applies it
+   * through the same projection at its original stream position, and parks it again if it still fails.
+   */
+  private addRetries(
+    projection: string,
+    durable: string,
+    handler: ConversationProjection | UserProjection,
+  ): void {
+    const { js, jsm, topology } = this.nats;
+    const stream = deadLetterStreamName(topology);
+    const asLogged = (m: JsMsg): StoredMessage => {
+      const origin = retryOrigin(m);
+      return origin ? { subject: origin.subject, seq: origin.sequence, data: m.data } : m;
+    };
+    const consumer = new DurableConsumer(js, jsm, {
+      stream,
+      durable: `${durable}-retry`,
+      filterSubject: deadLetterRetrySubject(topology, durable),
+      keyOf: (m) => handler.keyOf(asLogged(m)),
+      handle: (m) => handler.handle(asLogged(m)),
+      logger: this.logger,
+      maxAttempts: this.settings.PROJECTOR_MAX_ATTEMPTS,
+      backoffMs: this.settings.PROJECTOR_RETRY_BACKOFF_MS,
+      deadLetterSubject: deadLetterSubject(topology, durable),
+      originOf: retryOrigin,
+      parkedFor: durable,
+      observer: this.metrics.observer(projection, stream),
+    });
+    this.running.push({ projection, stream, durable: `${durable}-retry`, consumer });
   }
 
   private async pollLag(): Promise<void> {

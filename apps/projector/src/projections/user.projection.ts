@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
 import { chatEventCodec, type UserEvent } from '#libs/events';
-import { LiveDeliveryBus, NatsClient } from '#libs/nats';
+import { LiveDeliveryBus, NatsClient, type StoredMessage } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
 import { DeviceStore, InboxStore } from '#libs/read-models';
 
@@ -26,11 +25,11 @@ export class UserProjection {
     ]);
   }
 
-  keyOf(msg: JsMsg): string {
+  keyOf(msg: StoredMessage): string {
     return msg.subject;
   }
 
-  async handle(msg: JsMsg): Promise<void> {
+  async handle(msg: StoredMessage): Promise<void> {
     const event = chatEventCodec.decode(msg.data) as UserEvent;
     switch (event.type) {
       case 'UserRegistered':
