@@ -3,6 +3,7 @@ import { ConfigError } from '#libs/config';
 import { UsageError } from './cli/usage-error.js';
 import { dlqUsage, runDlq } from './commands/dlq.command.js';
 import { eventsUsage, runEvents } from './commands/events.command.js';
+import { exportUsage, runExport } from './commands/export.command.js';
 import { runMigrate } from './commands/migrate.command.js';
 import { runStatus, statusUsage } from './commands/status.command.js';
 
@@ -14,12 +15,15 @@ commands:
   events         print events as JSON lines, filtered; --follow for live ones
   status         streams, consumers and projection lag as a table (--json)
   dlq            list | show | retry events a projection parked
+  export         a conversation's or a user's data as JSON (compliance requests)
 
 ${eventsUsage}
 
 ${statusUsage}
 
 ${dlqUsage}
+
+${exportUsage}
 `;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
@@ -27,6 +31,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   events: runEvents,
   status: runStatus,
   dlq: runDlq,
+  export: runExport,
 };
 
 const [command, ...argv] = process.argv.slice(2);
