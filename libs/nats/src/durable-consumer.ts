@@ -162,6 +162,10 @@ export class DurableConsumer {
       return;
     }
     for (let tries = 1; ; tries++) {
+      const origin = this.o.originOf?.(msg);
+      const at = origin
+        ? `${origin.stream} sequence ${origin.sequence} (retried)`
+        : `${this.o.stream} sequence ${msg.seq}`;
       try {
         const dlqSeq = await parkMessage(this.js, this.o.deadLetterSubject, msg, {
           stream: this.o.stream,
@@ -169,7 +173,7 @@ export class DurableConsumer {
           err,
           attempts,
           now: this.o.now?.() ?? new Date(),
-          origin: this.o.originOf?.(msg),
+          origin,
         });
         // No reason on term(): nats-server 2.9 ignores a "+TERM <reason>" it does not parse, leaving
         // the message pending. The reason is in the DLQ headers and the log line instead.
@@ -177,7 +181,7 @@ export class DurableConsumer {
         this.o.observer?.parked(msg, err);
         this.o.logger.error(
           { ...where, attempts, err: reason, deadLetterSubject: this.o.deadLetterSubject, dlqSeq },
-          `poison event at ${this.o.stream} sequence ${msg.seq} parked on ${this.o.deadLetterSubject}`,
+          `poison event at ${at} parked on ${this.o.deadLetterSubject}`,
         );
         return;
       } catch (parkErr) {

@@ -8,11 +8,12 @@ export class JsonLinesWriter {
 
   constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
 
-  async write(value: unknown): Promise<void> {
+  /** Returns a promise only when it wrote a chunk out: the common case costs no await. */
+  write(value: unknown): Promise<void> | undefined {
     const line = `${JSON.stringify(value)}\n`;
     this.chunk.push(line);
     this.size += line.length;
-    if (this.size >= 65_536) await this.flush();
+    return this.size >= 65_536 ? this.flush() : undefined;
   }
 
   async flush(): Promise<void> {

@@ -106,7 +106,7 @@ export async function runEvents(argv: string[]): Promise<void> {
     const progress = new Progress('events');
     let undecodable = 0;
 
-    const emit = async (stream: string, m: JsMsg): Promise<void> => {
+    const emit = (stream: string, m: JsMsg): Promise<void> | undefined => {
       progress.tick();
       if (types.size > 0 && !types.has(m.headers?.get(EVENT_HEADERS.type) ?? '')) return;
       let event: ChatEvent;
@@ -122,7 +122,7 @@ export async function runEvents(argv: string[]): Promise<void> {
       }
       if (types.size > 0 && !types.has(event.type)) return;
       if (user && !involvesUser(event, user)) return;
-      await out.write({
+      return out.write({
         stream,
         seq: m.seq,
         subject: m.subject,
@@ -138,7 +138,8 @@ export async function runEvents(argv: string[]): Promise<void> {
         follow: live,
       });
       for await (const m of messages) {
-        await emit(source.stream, m);
+        const flushing = emit(source.stream, m);
+        if (flushing) await flushing;
         if (live) await out.flush(); // a live event is shown when it happens, not when a chunk fills
       }
     };
