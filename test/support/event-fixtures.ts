@@ -5,6 +5,8 @@ import {
   userSubject,
   type ChatEvent,
   type ConversationCreated,
+  type DeviceAdded,
+  type DeviceRemoved,
   type MessageRead,
   type MessageSent,
   type SubjectSpace,
@@ -76,6 +78,26 @@ export function userRegistered(userId: string, phone: string): UserRegistered {
     id: randomUUID(),
     occurredAt: new Date().toISOString(),
     data: { userId, phone },
+  };
+}
+
+export function deviceAdded(userId: string, deviceId: string): DeviceAdded {
+  return {
+    type: 'DeviceAdded',
+    version: 1,
+    id: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    data: { userId, deviceId, kind: 'linked', name: `${deviceId} of ${userId}` },
+  };
+}
+
+export function deviceRemoved(userId: string, deviceId: string): DeviceRemoved {
+  return {
+    type: 'DeviceRemoved',
+    version: 1,
+    id: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    data: { userId, deviceId },
   };
 }
 

@@ -5,6 +5,7 @@ import { dlqUsage, runDlq } from './commands/dlq.command.js';
 import { eventsUsage, runEvents } from './commands/events.command.js';
 import { exportUsage, runExport } from './commands/export.command.js';
 import { runMigrate } from './commands/migrate.command.js';
+import { rebuildUsage, runRebuild } from './commands/rebuild.command.js';
 import { runStatus, statusUsage } from './commands/status.command.js';
 
 /** chatctl: the operator's and analyst's command line (docs/operations.md). */
@@ -16,6 +17,7 @@ commands:
   status         streams, consumers and projection lag as a table (--json)
   dlq            list | show | retry events a projection parked
   export         a conversation's or a user's data as JSON (compliance requests)
+  rebuild        rebuild a read model into a new version while the system runs, then switch readers
 
 ${eventsUsage}
 
@@ -24,6 +26,8 @@ ${statusUsage}
 ${dlqUsage}
 
 ${exportUsage}
+
+${rebuildUsage}
 `;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
@@ -32,6 +36,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   status: runStatus,
   dlq: runDlq,
   export: runExport,
+  rebuild: runRebuild,
 };
 
 const [command, ...argv] = process.argv.slice(2);

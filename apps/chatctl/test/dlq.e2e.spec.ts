@@ -85,7 +85,7 @@ describe('poison events and chatctl dlq (real projector, NATS and Cassandra)', (
     assert.equal(parked?.durable, 'projector-users');
     assert.equal(parked?.eventType, 'UserRegistered');
     assert.equal(parked?.attempts, 2);
-    assert.match(parked!.error, /users/);
+    assert.ok(parked!.error.length > 0, 'the error is recorded');
     assert.equal(malformed?.sequence, garbage.seq);
     assert.equal(malformed?.errorCode, 'EVENT_MALFORMED');
     assert.equal(malformed?.attempts, 1);
