@@ -1,56 +1,108 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { chatEventCodec, conversationSubject, EVENT_HEADERS, type ChatEvent } from '#libs/events';
+import {
+  chatEventCodec,
+  conversationSubject,
+  EVENT_HEADERS,
+  userSubject,
+  type ChatEvent,
+} from '#libs/events';
 import type { NatsClient } from '#libs/nats';
-import { conversationCreated, messageSent } from '../test/support/event-fixtures.js';
+import {
+  conversationCreated,
+  deviceAdded,
+  messageSent,
+  userRegistered,
+} from '../test/support/event-fixtures.js';
 
 /**
- * Appends `total` events (ConversationCreated for each conversation, then MessageSent round-robin)
- * with asynchronous publishes and at most `inFlight` unacknowledged at once: one awaited publish per
- * event would measure the round trip, not the server.
+ * Asynchronous publishes with at most `limit` unacknowledged at once: one awaited publish per event
+ * would measure the round trip, not the server.
  */
-export async function seedEvents(
-  client: NatsClient,
-  o: { total: number; conversations: number; inFlight?: number; onProgress?: (n: number) => void },
-): Promise<{ ms: number }> {
-  const started = Date.now();
-  const limit = o.inFlight ?? 4096;
-  let inFlight = 0;
-  let slotFreed: (() => void) | undefined;
-  let failure: unknown;
-  const publish = async (event: ChatEvent, subject: string): Promise<void> => {
-    while (inFlight >= limit) await new Promise<void>((r) => (slotFreed = r));
-    if (failure) throw failure;
+class BoundedPublisher {
+  private inFlight = 0;
+  private slotFreed?: () => void;
+  private failure: unknown;
+
+  constructor(
+    private readonly client: NatsClient,
+    private readonly limit: number,
+  ) {}
+
+  async publish(subject: string, event: ChatEvent): Promise<void> {
+    while (this.inFlight >= this.limit) await new Promise<void>((r) => (this.slotFreed = r));
+    if (this.failure) throw this.failure;
     const h = natsHeaders();
     h.set(EVENT_HEADERS.type, event.type);
     h.set(EVENT_HEADERS.version, String(event.version));
     h.set(EVENT_HEADERS.eventId, event.id);
-    inFlight++;
-    void client.js
+    this.inFlight++;
+    void this.client.js
       .publish(subject, chatEventCodec.encode(event), { headers: h, msgID: event.id })
-      .catch((err: unknown) => (failure = err))
+      .catch((err: unknown) => (this.failure ??= err))
       .finally(() => {
-        inFlight--;
-        slotFreed?.();
-        slotFreed = undefined;
+        this.inFlight--;
+        this.slotFreed?.();
+        this.slotFreed = undefined;
       });
-  };
+  }
+
+  async drain(): Promise<void> {
+    while (this.inFlight > 0) await new Promise<void>((r) => (this.slotFreed = r));
+    if (this.failure) throw this.failure;
+  }
+}
+
+export interface SeedOptions {
+  readonly total: number;
+  readonly inFlight?: number;
+  readonly onProgress?: (n: number) => void;
+}
+
+/** ConversationCreated for each conversation, then MessageSent round-robin, into CHAT_<p>. */
+export async function seedEvents(
+  client: NatsClient,
+  o: SeedOptions & { conversations: number },
+): Promise<{ ms: number }> {
+  const started = Date.now();
+  const out = new BoundedPublisher(client, o.inFlight ?? 4096);
   const ids = Array.from({ length: o.conversations }, (_, i) => `bench-${i}`);
   for (const id of ids) {
-    await publish(
-      conversationCreated(id, [`u${id}a`, `u${id}b`]),
+    await out.publish(
       conversationSubject(client.topology, id, 'meta'),
+      conversationCreated(id, [`u${id}a`, `u${id}b`]),
     );
   }
   for (let n = ids.length; n < o.total; n++) {
     const id = ids[n % ids.length]!;
     const sender = n % 2 === 0 ? `u${id}a` : `u${id}b`;
-    await publish(
-      messageSent(id, sender, `message ${n} of the replay benchmark`),
+    await out.publish(
       conversationSubject(client.topology, id, 'msg'),
+      messageSent(id, sender, `message ${n} of the replay benchmark`),
     );
     if (n % 50_000 === 0) o.onProgress?.(n);
   }
-  while (inFlight > 0) await new Promise<void>((r) => (slotFreed = r));
-  if (failure) throw failure;
+  await out.drain();
+  return { ms: Date.now() - started };
+}
+
+/** UserRegistered for each user, then DeviceAdded round-robin, into USERS (what `rebuild users` reads). */
+export async function seedUserEvents(
+  client: NatsClient,
+  o: SeedOptions & { users: number },
+): Promise<{ ms: number }> {
+  const started = Date.now();
+  const out = new BoundedPublisher(client, o.inFlight ?? 4096);
+  for (let u = 0; u < o.users; u++) {
+    await out.publish(
+      userSubject(client.topology, `bu${u}`),
+      userRegistered(`bu${u}`, `+1${String(4150000000 + u)}`),
+    );
+  }
+  for (let n = o.users; n < o.total; n++) {
+    const user = `bu${n % o.users}`;
+    await out.publish(userSubject(client.topology, user), deviceAdded(user, `d${n}`));
+    if (n % 50_000 === 0) o.onProgress?.(n);
+  }
+  await out.drain();
   return { ms: Date.now() - started };
 }

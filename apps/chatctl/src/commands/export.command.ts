@@ -3,7 +3,7 @@ import { createCassandraClient, cqlTypes, type CqlClient } from '#libs/cassandra
 import { CassandraConfig, loadConfig } from '#libs/config';
 import { chatEventCodec, partitionOf, subjectRoot, type ChatEvent } from '#libs/events';
 import { partitionStreamName, readStream, streamTimeMs, userStreamName, type NatsClient } from '#libs/nats';
-import { TIMELINE_BUCKET_SIZE } from '#libs/read-models';
+import { ReadModelVersions, TIMELINE_BUCKET_SIZE, usersTables } from '#libs/read-models';
 import { requireToken } from '../cli/args.js';
 import { withNats } from '../cli/nats-context.js';
 import { UsageError } from '../cli/usage-error.js';
@@ -123,11 +123,13 @@ async function exportUser(client: NatsClient, cql: CqlClient, id: string): Promi
   for (const c of conversations) {
     sent.push(...(await timeline(cql, String(c.conversation_id))).filter((m) => m.sender_user_id === id));
   }
+  // The users model may have been rebuilt into versioned tables: read the version readers use.
+  const t = usersTables(await new ReadModelVersions(cql).read('users'));
   return {
     events: all,
     readModels: {
-      users: await rows(cql, 'SELECT * FROM users WHERE user_id = ?', [id]),
-      devices_by_user: await rows(cql, 'SELECT * FROM devices_by_user WHERE user_id = ?', [id]),
+      users: await rows(cql, `SELECT * FROM ${t.users} WHERE user_id = ?`, [id]),
+      devices_by_user: await rows(cql, `SELECT * FROM ${t.devices} WHERE user_id = ?`, [id]),
       conversations_by_user: conversations,
       messages_sent: sent,
     },

@@ -97,13 +97,15 @@ async function rebuildUsers(client: NatsClient, cql: CqlClient, by: string): Pro
   );
 
   const progress = new Progress('rebuild users');
+  const started = Date.now();
   const replay = new UsersReplay(client, new DeviceStore(cql, next), progress);
   // Catch up until a pass finds little new: the stream keeps growing while we read.
   while ((await replay.pass()) > 100);
 
   await versions.switchTo('users', next, by, new Date());
+  const replaySeconds = (Date.now() - started) / 1000;
   process.stderr.write(
-    `rebuild users: caught up at sequence ${replay.applied}; readers switched to v${next}\n`,
+    `rebuild users: caught up at sequence ${replay.applied}: replayed ${progress.count} events in ${replaySeconds.toFixed(2)}s (${Math.round(progress.count / replaySeconds)} events/s); readers switched to v${next}\n`,
   );
   // Readers re-read the version within refreshMs; until then the live projector may still write the old
   // tables. Wait for every reader to have switched, then apply what arrived meanwhile (idempotent).
