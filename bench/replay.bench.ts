@@ -81,7 +81,7 @@ try {
     conversations,
     onProgress: (n) => process.stderr.write(`bench: seeded ${n}\n`),
   });
-  rows.push(row('seed (async publish, 4096 in flight)', total, seeded.ms / 1000));
+  rows.push(row('seed (async publish, 1024 in flight)', total, seeded.ms / 1000));
 
   const dump = await timeChatctl(env, ['events']);
   if (dump.lines !== total) throw new Error(`chatctl events printed ${dump.lines} lines, expected ${total}`);
