@@ -1,35 +1,62 @@
 #!/usr/bin/env node
-import { CassandraConfig, ConfigError, loadConfig } from '#libs/config';
-import { migrate } from '#libs/cassandra';
+import { ConfigError } from '#libs/config';
+import { UsageError } from './cli/usage-error.js';
+import { dlqUsage, runDlq } from './commands/dlq.command.js';
+import { eventsUsage, runEvents } from './commands/events.command.js';
+import { exportUsage, runExport } from './commands/export.command.js';
+import { runMigrate } from './commands/migrate.command.js';
+import { rebuildUsage, runRebuild } from './commands/rebuild.command.js';
+import { runStatus, statusUsage } from './commands/status.command.js';
 
-/** chatctl: the operator's and analyst's command line. */
-const usage = `usage: chatctl <command>
+/** chatctl: the operator's and analyst's command line (docs/operations.md). */
+const usage = `usage: chatctl <command> [options]
 
 commands:
   migrate        create the keyspace and apply pending CQL migrations
+  events         print events as JSON lines, filtered; --follow for live ones
+  status         streams, consumers and projection lag as a table (--json)
+  dlq            list | show | retry events a projection parked
+  export         a conversation's or a user's data as JSON (compliance requests)
+  rebuild        rebuild a read model into a new version while the system runs, then switch readers
+
+${eventsUsage}
+
+${statusUsage}
+
+${dlqUsage}
+
+${exportUsage}
+
+${rebuildUsage}
 `;
 
-async function runMigrate(): Promise<void> {
-  const { cassandra } = loadConfig({ cassandra: CassandraConfig });
-  const started = Date.now();
-  const result = await migrate(cassandra, (p) => {
-    if (p.kind === 'keyspace') process.stderr.write(`migrate: keyspace ${p.keyspace}\n`);
-    if (p.kind === 'apply') process.stderr.write(`migrate: applying ${p.migration.name} ...`);
-    if (p.kind === 'applied') process.stderr.write(` done in ${p.ms} ms\n`);
-  });
-  process.stderr.write(
-    `migrate: ${result.applied} applied, ${result.skipped} already applied (${Date.now() - started} ms)\n`,
-  );
-}
+const commands: Record<string, (argv: string[]) => Promise<void>> = {
+  migrate: () => runMigrate(),
+  events: runEvents,
+  status: runStatus,
+  dlq: runDlq,
+  export: runExport,
+  rebuild: runRebuild,
+};
 
-const [command] = process.argv.slice(2);
+const [command, ...argv] = process.argv.slice(2);
+const run = command ? commands[command] : undefined;
+if (!run) {
+  process.stderr.write(
+    command && command !== '--help' ? `chatctl: unknown command "${command}"\n${usage}` : usage,
+  );
+  process.exit(command === '--help' ? 0 : 64);
+}
 try {
-  if (command === 'migrate') await runMigrate();
-  else {
-    process.stderr.write(command ? `chatctl: unknown command "${command}"\n${usage}` : usage);
+  await run(argv);
+} catch (err) {
+  if (
+    err instanceof UsageError ||
+    (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+  ) {
+    process.stderr.write(`chatctl ${command}: ${err.message}\n`);
     process.exit(64);
   }
-} catch (err) {
   if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`chatctl ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -15,7 +15,7 @@ import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
 import type { projectorConfigSpec } from './projector.config.js';
 import { RetentionSweeper } from './retention/retention-sweeper.js';
-import { MEDIA, RETENTION } from './tokens.js';
+import { MEDIA, PROJECTOR_SETTINGS, RETENTION } from './tokens.js';
 
 @Module({})
 export class ProjectorModule {
@@ -40,6 +40,7 @@ export class ProjectorModule {
       providers: [
         { provide: RETENTION, useValue: config.retention },
         { provide: MEDIA, useValue: config.media },
+        { provide: PROJECTOR_SETTINGS, useValue: config.projector },
         UsersBarrier,
         FanOut,
         ConversationProjection,

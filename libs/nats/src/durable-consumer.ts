@@ -11,6 +11,14 @@ import {
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { EventSchemaError } from '#libs/events';
+import { errorMessageOf, parkMessage, type LogOrigin } from './dead-letter.js';
+
+/** What a consumer reports as it goes, for metrics (the runner turns these into Prometheus series). */
+export interface ConsumerObserver {
+  applied(msg: JsMsg): void;
+  failed(msg: JsMsg, err: unknown, attempt: number): void;
+  parked(msg: JsMsg, err: unknown): void;
+}
 
 export interface DurableConsumerOptions {
   readonly stream: string;
@@ -22,6 +30,22 @@ export interface DurableConsumerOptions {
   readonly logger: Logger;
   readonly maxInFlight?: number;
   readonly ackWaitMs?: number;
+  /** Attempts before an event is parked on the dead-letter subject (default 5). */
+  readonly maxAttempts?: number;
+  /** First retry delay; it doubles per attempt up to maxBackoffMs (defaults 200 and 5000). */
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /**
+   * Where events are parked once retries run out (deadLetterSubject() of stream-topology). Without
+   * one, such an event is terminated with only a log line: consumers that own a read model set it.
+   */
+  readonly deadLetterSubject?: string;
+  readonly observer?: ConsumerObserver;
+  /** For a consumer of retried events: where the event really sits in the log, kept when re-parked. */
+  readonly originOf?: (msg: JsMsg) => LogOrigin | undefined;
+  /** The durable named on parked events, whose retry subject gets them back (defaults to `durable`). */
+  readonly parkedFor?: string;
+  readonly now?: () => Date;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -54,8 +78,9 @@ export async function ensureDurable(
 
 /**
  * One consumer loop shape everywhere: consume, handle, ack. A failing handler is retried with backoff
- * (telling JetStream the message is still being worked on), holding back only its own key; a message
- * that cannot be decoded is terminated with its reason logged. stop() stops pulling and waits for the
+ * (telling JetStream the message is still being worked on), holding back only its own key; after
+ * maxAttempts (at once for a payload that fails its schema) it is parked on the dead-letter subject with
+ * the error, stream and sequence in headers, terminated, and the consumer goes on. stop() stops pulling and waits for the
  * work in flight, so a restart resumes exactly after what was acknowledged.
  */
 export class DurableConsumer {
@@ -97,33 +122,74 @@ export class DurableConsumer {
   }
 
   private async process(msg: JsMsg): Promise<void> {
+    const maxAttempts = this.o.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       if (this.stopping && attempt > 1) return; // leave it unacknowledged: it is redelivered after restart
       try {
         await this.o.handle(msg);
         msg.ack();
+        this.o.observer?.applied(msg);
         return;
       } catch (err) {
-        if (err instanceof EventSchemaError) {
-          this.o.logger.error(
-            { stream: this.o.stream, seq: msg.seq, subject: msg.subject, code: err.code, err: err.message },
-            'poison event terminated',
-          );
-          msg.term(`${err.code}: ${err.message}`);
+        this.o.observer?.failed(msg, err, attempt);
+        // A payload that fails its schema fails the same way every time: park it at once.
+        if (err instanceof EventSchemaError || attempt >= maxAttempts) {
+          await this.park(msg, err, attempt);
           return;
         }
-        const delay = Math.min(100 * 2 ** Math.min(attempt, 6), 5000);
+        const base = this.o.backoffMs ?? 200;
+        const delay = Math.min(base * 2 ** (attempt - 1), this.o.maxBackoffMs ?? 5000);
         this.o.logger.warn(
-          {
-            stream: this.o.stream,
-            seq: msg.seq,
-            attempt,
-            err: err instanceof Error ? err.message : String(err),
-          },
+          { stream: this.o.stream, seq: msg.seq, subject: msg.subject, attempt, err: errorMessageOf(err) },
           'handler failed; retrying',
         );
         msg.working();
         await sleep(delay);
+      }
+    }
+  }
+
+  /** Copies the event to the dead-letter subject, then terminates it so the consumer goes on. */
+  private async park(msg: JsMsg, err: unknown, attempts: number): Promise<void> {
+    const where = { stream: this.o.stream, seq: msg.seq, subject: msg.subject, durable: this.o.durable };
+    const reason = `${err instanceof EventSchemaError ? `${err.code}: ` : ''}${errorMessageOf(err)}`;
+    if (!this.o.deadLetterSubject) {
+      this.o.logger.error(
+        { ...where, attempts, err: reason },
+        'poison event terminated (no dead-letter subject)',
+      );
+      msg.term();
+      return;
+    }
+    for (let tries = 1; ; tries++) {
+      const origin = this.o.originOf?.(msg);
+      const at = origin
+        ? `${origin.stream} sequence ${origin.sequence} (retried)`
+        : `${this.o.stream} sequence ${msg.seq}`;
+      try {
+        const dlqSeq = await parkMessage(this.js, this.o.deadLetterSubject, msg, {
+          stream: this.o.stream,
+          durable: this.o.parkedFor ?? this.o.durable,
+          err,
+          attempts,
+          now: this.o.now?.() ?? new Date(),
+          origin,
+        });
+        // No reason on term(): nats-server 2.9 ignores a "+TERM <reason>" it does not parse, leaving
+        // the message pending. The reason is in the DLQ headers and the log line instead.
+        msg.term();
+        this.o.observer?.parked(msg, err);
+        this.o.logger.error(
+          { ...where, attempts, err: reason, deadLetterSubject: this.o.deadLetterSubject, dlqSeq },
+          `poison event at ${at} parked on ${this.o.deadLetterSubject}`,
+        );
+        return;
+      } catch (parkErr) {
+        // Never drop an event: without a place to park it, keep it unacknowledged and try again.
+        this.o.logger.error({ ...where, tries, err: errorMessageOf(parkErr) }, 'could not park poison event');
+        if (this.stopping) return;
+        msg.working();
+        await sleep(Math.min(500 * tries, 5000));
       }
     }
   }

@@ -8,3 +8,7 @@ export * from './live-delivery.js';
 export * from './durable-consumer.js';
 export * from './consumer-names.js';
 export * from './message-retention.js';
+export * from './dead-letter.js';
+export * from './stream-reader.js';
+export * from './system-status.js';
+export * from './dead-letter-queue.js';

@@ -37,9 +37,23 @@ export function presenceStreamName(space: SubjectSpace): string {
   return streamName(space, 'PRESENCE');
 }
 
+export function deadLetterStreamName(space: Pick<SubjectSpace, 'namespace'>): string {
+  return streamName(space, 'DLQ');
+}
+
+/** Where a durable consumer parks the events its handler cannot apply: `chat.dlq.<durable>`. */
+export function deadLetterSubject(space: Pick<SubjectSpace, 'namespace'>, durable: string): string {
+  return `${subjectRoot(space)}.dlq.${durable}`;
+}
+
+/** `chatctl dlq retry` republishes a parked event here; the owning projection consumes it again. */
+export function deadLetterRetrySubject(space: Pick<SubjectSpace, 'namespace'>, durable: string): string {
+  return `${deadLetterSubject(space, durable)}.retry`;
+}
+
 /**
  * Every stream the system uses. Conversations are partitioned over k streams CHAT_0..CHAT_{k-1}
- * (never one stream per conversation); users and presence have one stream each.
+ * (never one stream per conversation); users and presence have one stream each; DLQ holds parked events.
  */
 export function streamTopology(space: SubjectSpace): StreamSpec[] {
   const root = subjectRoot(space);
@@ -64,6 +78,13 @@ export function streamTopology(space: SubjectSpace): StreamSpec[] {
       subjects: [`${root}.presence.*`],
       description: 'Presence transitions (online, offline with last seen); limited retention',
       maxAgeMs: 7 * DAY_MS,
+      duplicateWindowMs: 60_000,
+    },
+    {
+      name: deadLetterStreamName(space),
+      subjects: [`${root}.dlq.>`],
+      description: 'Events a projection parked after its retries ran out (chatctl dlq list | show | retry)',
+      maxAgeMs: 30 * DAY_MS,
       duplicateWindowMs: 60_000,
     },
   ];

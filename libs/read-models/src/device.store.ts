@@ -1,4 +1,5 @@
 import type { CqlClient } from '#libs/cassandra';
+import { usersTables, type ReadModelVersions, type UsersTables } from './read-model-versions.js';
 
 export interface DeviceRow {
   readonly userId: string;
@@ -13,32 +14,48 @@ export interface DeviceRow {
  * event can never undo a newer one (a re-applied DeviceAdded after DeviceRemoved stays removed).
  */
 export class DeviceStore {
-  constructor(private readonly cql: CqlClient) {}
+  /**
+   * With `versions`, every call uses the tables of the version readers are switched to (chatctl
+   * rebuild users); with a fixed number, that version's tables (what a rebuild writes into).
+   */
+  constructor(
+    private readonly cql: CqlClient,
+    private readonly versions?: ReadModelVersions | number,
+  ) {}
+
+  private async t(): Promise<UsersTables> {
+    if (this.versions === undefined) return usersTables(1);
+    if (typeof this.versions === 'number') return usersTables(this.versions);
+    return usersTables(await this.versions.version('users'));
+  }
 
   async registerUser(userId: string, phone: string, at: Date, streamSeq: number): Promise<void> {
     await this.cql.execute(
-      `INSERT INTO users (user_id, phone, registered_at) VALUES (?, ?, ?) USING TIMESTAMP ${streamSeq}`,
-      [userId, phone, at],
+      `INSERT INTO ${(await this.t()).users} (user_id, phone, registered_at) VALUES (?, ?, ?) USING TIMESTAMP ?`,
+      [userId, phone, at, streamSeq],
+      { prepare: true },
     );
   }
 
   async add(d: DeviceRow, streamSeq: number): Promise<void> {
     await this.cql.execute(
-      `INSERT INTO devices_by_user (user_id, device_id, kind, name, added_at) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ${streamSeq}`,
-      [d.userId, d.deviceId, d.kind, d.name, new Date(d.addedAt)],
+      `INSERT INTO ${(await this.t()).devices} (user_id, device_id, kind, name, added_at) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+      [d.userId, d.deviceId, d.kind, d.name, new Date(d.addedAt), streamSeq],
+      { prepare: true },
     );
   }
 
   async remove(userId: string, deviceId: string, streamSeq: number): Promise<void> {
     await this.cql.execute(
-      `DELETE FROM devices_by_user USING TIMESTAMP ${streamSeq} WHERE user_id = ? AND device_id = ?`,
-      [userId, deviceId],
+      `DELETE FROM ${(await this.t()).devices} USING TIMESTAMP ? WHERE user_id = ? AND device_id = ?`,
+      [streamSeq, userId, deviceId],
+      { prepare: true },
     );
   }
 
   async list(userId: string): Promise<DeviceRow[]> {
     const rs = await this.cql.execute(
-      'SELECT device_id, kind, name, added_at FROM devices_by_user WHERE user_id = ?',
+      `SELECT device_id, kind, name, added_at FROM ${(await this.t()).devices} WHERE user_id = ?`,
       [userId],
     );
     return rs.rows.map((r) => ({
@@ -51,6 +68,9 @@ export class DeviceStore {
   }
 
   async userExists(userId: string): Promise<boolean> {
-    return (await this.cql.execute('SELECT user_id FROM users WHERE user_id = ?', [userId])).rowLength > 0;
+    const rs = await this.cql.execute(`SELECT user_id FROM ${(await this.t()).users} WHERE user_id = ?`, [
+      userId,
+    ]);
+    return rs.rowLength > 0;
   }
 }

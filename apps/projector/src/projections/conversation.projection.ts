@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { RetentionConfig } from '#libs/config';
 import {
@@ -11,7 +10,7 @@ import {
   type MessageRead,
   type MessageSent,
 } from '#libs/events';
-import { NatsClient } from '#libs/nats';
+import { NatsClient, partitionStreamName, type StoredMessage } from '#libs/nats';
 import { LOGGER, MetricsService } from '#libs/platform';
 import type { HistoryMessage, MediaReference } from '#libs/protocol';
 import {
@@ -58,7 +57,7 @@ export class ConversationProjection {
     ]);
   }
 
-  keyOf(msg: JsMsg): string {
+  keyOf(msg: StoredMessage): string {
     return parseConversationSubject(this.nats.topology, msg.subject)?.conversationId ?? msg.subject;
   }
 
@@ -68,11 +67,12 @@ export class ConversationProjection {
       : undefined;
   }
 
-  async handle(msg: JsMsg): Promise<void> {
+  async handle(msg: StoredMessage): Promise<void> {
     const where = parseConversationSubject(this.nats.topology, msg.subject);
     if (!where) throw new Error(`not a conversation subject: ${msg.subject}`);
-    if (msg.redelivered || !this.recentlySeen.has(where.conversationId)) {
-      await this.catchUp(msg.info.stream, where.conversationId, msg.seq);
+    if (msg.redelivered === true || !this.recentlySeen.has(where.conversationId)) {
+      const stream = partitionStreamName(this.nats.topology, where.partition);
+      await this.catchUp(stream, where.conversationId, msg.seq);
     }
     await this.apply(msg.subject, msg.seq, msg.data);
     this.remember(where.conversationId);

@@ -1,51 +1,147 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DURABLES, DurableConsumer, NatsClient, streamTopology, userStreamName } from '#libs/nats';
-import { LOGGER } from '#libs/platform';
+import type { JsMsg } from '@nats-io/jetstream';
+import {
+  deadLetterOrigin,
+  deadLetterRetrySubject,
+  deadLetterStreamName,
+  deadLetterSubject,
+  DURABLES,
+  DurableConsumer,
+  errorMessageOf,
+  NatsClient,
+  streamTopology,
+  userStreamName,
+  type LogOrigin,
+  type StoredMessage,
+} from '#libs/nats';
+import { LOGGER, MetricsService } from '#libs/platform';
+import type { ProjectorConfig } from '../projector.config.js';
+import { PROJECTOR_SETTINGS } from '../tokens.js';
 import { ConversationProjection } from './conversation.projection.js';
+import { ProjectorMetrics } from './projector-metrics.js';
 import { UserProjection } from './user.projection.js';
 
-/** Starts one durable consumer per stream once the app is up, and stops them first on shutdown. */
+const LAG_POLL_MS = 5000;
+
+function retryOrigin(m: JsMsg): LogOrigin | undefined {
+  const o = deadLetterOrigin(m.headers);
+  return o ? { stream: o.stream, sequence: o.sequence, subject: o.subject } : undefined;
+}
+
+interface Running {
+  readonly projection: string;
+  readonly stream: string;
+  readonly durable: string;
+  readonly consumer: DurableConsumer;
+}
+
+/**
+ * Starts one durable consumer per stream once the app is up, and stops them first on shutdown. Events
+ * a projection cannot apply are parked on chat.dlq.<durable> after PROJECTOR_MAX_ATTEMPTS.
+ */
 @Injectable()
 export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly consumers: DurableConsumer[] = [];
+  private readonly running: Running[] = [];
+  private readonly metrics: ProjectorMetrics;
+  private lagTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly nats: NatsClient,
     private readonly conversations: ConversationProjection,
     private readonly users: UserProjection,
+    @Inject(PROJECTOR_SETTINGS) private readonly settings: Readonly<ProjectorConfig>,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.metrics = new ProjectorMetrics(metrics, logger);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { js, jsm, topology } = this.nats;
+    const { topology } = this.nats;
     const chatStreams = streamTopology(topology).filter((s) => /CHAT_\d+$/.test(s.name));
     for (const stream of chatStreams) {
-      this.consumers.push(
-        new DurableConsumer(js, jsm, {
-          stream: stream.name,
-          durable: DURABLES.projectorConversations,
-          keyOf: (m) => this.conversations.keyOf(m),
-          handle: (m) => this.conversations.handle(m),
-          logger: this.logger,
-        }),
-      );
+      this.add('conversations', stream.name, DURABLES.projectorConversations, this.conversations);
     }
-    this.consumers.push(
-      new DurableConsumer(js, jsm, {
-        stream: userStreamName(topology),
-        durable: DURABLES.projectorUsers,
-        keyOf: (m) => this.users.keyOf(m),
-        handle: (m) => this.users.handle(m),
-        logger: this.logger,
-      }),
-    );
-    await Promise.all(this.consumers.map((c) => c.start()));
-    this.logger.info({ consumers: this.consumers.length }, 'projections consuming');
+    this.add('users', userStreamName(topology), DURABLES.projectorUsers, this.users);
+    this.addRetries('conversations', DURABLES.projectorConversations, this.conversations);
+    this.addRetries('users', DURABLES.projectorUsers, this.users);
+    await Promise.all(this.running.map((r) => r.consumer.start()));
+    this.lagTimer = setInterval(() => void this.pollLag(), LAG_POLL_MS);
+    this.lagTimer.unref();
+    this.logger.info({ consumers: this.running.length }, 'projections consuming');
+  }
+
+  private add(
+    projection: string,
+    stream: string,
+    durable: string,
+    handler: ConversationProjection | UserProjection,
+  ): void {
+    const { js, jsm, topology } = this.nats;
+    const consumer = new DurableConsumer(js, jsm, {
+      stream,
+      durable,
+      keyOf: (m) => handler.keyOf(m),
+      handle: (m) => handler.handle(m),
+      logger: this.logger,
+      maxAttempts: this.settings.PROJECTOR_MAX_ATTEMPTS,
+      backoffMs: this.settings.PROJECTOR_RETRY_BACKOFF_MS,
+      deadLetterSubject: deadLetterSubject(topology, durable),
+      observer: this.metrics.observer(projection, stream),
+    });
+    this.running.push({ projection, stream, durable, consumer });
+  }
+
+  /**
+   * `chatctl dlq retry` republishes a parked event on chat.dlq.<durable>.retry; this consumer applies it
+   * through the same projection at its original stream position, and parks it again if it still fails.
+   */
+  private addRetries(
+    projection: string,
+    durable: string,
+    handler: ConversationProjection | UserProjection,
+  ): void {
+    const { js, jsm, topology } = this.nats;
+    const stream = deadLetterStreamName(topology);
+    const asLogged = (m: JsMsg): StoredMessage => {
+      const origin = retryOrigin(m);
+      return origin ? { subject: origin.subject, seq: origin.sequence, data: m.data } : m;
+    };
+    const consumer = new DurableConsumer(js, jsm, {
+      stream,
+      durable: `${durable}-retry`,
+      filterSubject: deadLetterRetrySubject(topology, durable),
+      keyOf: (m) => handler.keyOf(asLogged(m)),
+      handle: (m) => handler.handle(asLogged(m)),
+      logger: this.logger,
+      maxAttempts: this.settings.PROJECTOR_MAX_ATTEMPTS,
+      backoffMs: this.settings.PROJECTOR_RETRY_BACKOFF_MS,
+      deadLetterSubject: deadLetterSubject(topology, durable),
+      originOf: retryOrigin,
+      parkedFor: durable,
+      observer: this.metrics.observer(projection, stream),
+    });
+    this.running.push({ projection, stream, durable: `${durable}-retry`, consumer });
+  }
+
+  private async pollLag(): Promise<void> {
+    for (const r of this.running) {
+      try {
+        const info = await this.nats.jsm.consumers.info(r.stream, r.durable);
+        this.metrics.recordLag(r.projection, r.stream, info.num_pending, Date.now());
+      } catch (err) {
+        this.logger.warn(
+          { stream: r.stream, durable: r.durable, err: errorMessageOf(err) },
+          'lag poll failed',
+        );
+      }
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.consumers.map((c) => c.stop()));
+    clearInterval(this.lagTimer);
+    await Promise.all(this.running.map((r) => r.consumer.stop()));
     this.logger.info('projections stopped; in-flight events drained');
   }
 }

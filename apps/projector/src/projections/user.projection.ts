@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
 import { chatEventCodec, type UserEvent } from '#libs/events';
-import { LiveDeliveryBus, NatsClient } from '#libs/nats';
+import { LiveDeliveryBus, NatsClient, type StoredMessage } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
-import { DeviceStore, InboxStore } from '#libs/read-models';
+import { applyToUsersModel, DeviceStore, InboxStore } from '#libs/read-models';
 
 /**
  * Users and devices from the USERS stream. Writes are stamped with the stream sequence, so applying an
@@ -26,33 +25,16 @@ export class UserProjection {
     ]);
   }
 
-  keyOf(msg: JsMsg): string {
+  keyOf(msg: StoredMessage): string {
     return msg.subject;
   }
 
-  async handle(msg: JsMsg): Promise<void> {
+  async handle(msg: StoredMessage): Promise<void> {
     const event = chatEventCodec.decode(msg.data) as UserEvent;
-    switch (event.type) {
-      case 'UserRegistered':
-        await this.devices.registerUser(
-          event.data.userId,
-          event.data.phone,
-          new Date(event.occurredAt),
-          msg.seq,
-        );
-        break;
-      case 'DeviceAdded':
-        await this.devices.add({ ...event.data, addedAt: event.occurredAt }, msg.seq);
-        break;
-      case 'DeviceRemoved':
-        await this.devices.remove(event.data.userId, event.data.deviceId, msg.seq);
-        await this.inbox.dropDevice(event.data.userId, event.data.deviceId, this.nats.topology.partitions);
-        this.live.publish(event.data.userId, { kind: 'revoke', deviceIds: [event.data.deviceId] });
-        break;
-      default: {
-        const _exhaustive: never = event;
-        return _exhaustive;
-      }
+    await applyToUsersModel(this.devices, event, msg.seq);
+    if (event.type === 'DeviceRemoved') {
+      await this.inbox.dropDevice(event.data.userId, event.data.deviceId, this.nats.topology.partitions);
+      this.live.publish(event.data.userId, { kind: 'revoke', deviceIds: [event.data.deviceId] });
     }
     this.applied.inc({ projection: 'users', type: event.type });
   }

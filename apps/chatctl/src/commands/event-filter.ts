@@ -1,0 +1,21 @@
+import type { ChatEvent } from '#libs/events';
+
+/** Whether a user takes part in an event: as its author, a member, a recipient or its subject. */
+export function involvesUser(event: ChatEvent, userId: string): boolean {
+  switch (event.type) {
+    case 'ConversationCreated':
+      return event.data.createdBy === userId || event.data.members.some((m) => m.userId === userId);
+    case 'MessageSent':
+      return event.data.senderUserId === userId;
+    case 'MessageDelivered':
+    case 'MessageRead':
+    case 'UserRegistered':
+    case 'DeviceAdded':
+    case 'DeviceRemoved':
+      return event.data.userId === userId;
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { UserEvent } from '#libs/events';
+import type { DeviceStore } from './device.store.js';
+
+/**
+ * The users read model's part of applying a USERS event: the same for the live projector and for a
+ * rebuild (which must not repeat the projector's side effects such as live revocations).
+ */
+export async function applyToUsersModel(
+  devices: DeviceStore,
+  event: UserEvent,
+  streamSeq: number,
+): Promise<void> {
+  switch (event.type) {
+    case 'UserRegistered':
+      await devices.registerUser(event.data.userId, event.data.phone, new Date(event.occurredAt), streamSeq);
+      return;
+    case 'DeviceAdded':
+      await devices.add({ ...event.data, addedAt: event.occurredAt }, streamSeq);
+      return;
+    case 'DeviceRemoved':
+      await devices.remove(event.data.userId, event.data.deviceId, streamSeq);
+      return;
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+}
