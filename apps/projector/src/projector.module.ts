@@ -8,6 +8,7 @@ import { ReadModelsModule } from '#libs/read-models';
 import { RedisHealthIndicator, RedisModule } from '#libs/redis';
 import { ConversationProjection } from './projections/conversation.projection.js';
 import { FanOut } from './projections/fan-out.js';
+import { GroupProjection } from './projections/group.projection.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
@@ -36,6 +37,7 @@ export class ProjectorModule {
         { provide: RETENTION, useValue: config.retention },
         UsersBarrier,
         FanOut,
+        GroupProjection,
         ConversationProjection,
         UserProjection,
         ProjectionRunner,

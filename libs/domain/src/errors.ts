@@ -6,7 +6,10 @@ export type DomainErrorCode =
   | 'MESSAGE_TOO_LARGE'
   | 'DEVICE_LIMIT'
   | 'FORBIDDEN'
-  | 'ALREADY_EXISTS';
+  | 'ALREADY_EXISTS'
+  | 'NOT_AN_ADMIN'
+  | 'ALREADY_A_MEMBER'
+  | 'GROUP_FULL';
 
 export class DomainError {
   constructor(

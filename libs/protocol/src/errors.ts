@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'CODE_INVALID',
   'DEVICE_LIMIT',
+  'NOT_AN_ADMIN',
+  'ALREADY_A_MEMBER',
+  'GROUP_FULL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,5 +1,5 @@
 import type { CqlClient } from '#libs/cassandra';
-import type { HistoryMessage } from '#libs/protocol';
+import type { HistoryMessage, QuotedMessage, SystemNotice } from '#libs/protocol';
 
 /** Messages per bucket of the timeline: partitions stay bounded however long a conversation runs. */
 export const TIMELINE_BUCKET_SIZE = 10_000;
@@ -18,7 +18,7 @@ export class TimelineStore {
     const ttl = ttlSeconds ? ` USING TTL ${Math.floor(ttlSeconds)}` : '';
     await Promise.all([
       this.cql.execute(
-        `INSERT INTO messages_by_conversation (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, reply_to, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
+        `INSERT INTO messages_by_conversation (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, reply_to, sent_at, system, mentions, quote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
         [
           m.conversationId,
           bucketOf(m.seq),
@@ -30,13 +30,19 @@ export class TimelineStore {
           m.text,
           m.replyTo ?? null,
           new Date(m.sentAt),
+          m.system ? JSON.stringify(m.system) : null,
+          m.mentions && m.mentions.length > 0 ? [...m.mentions] : null,
+          m.quote ? JSON.stringify(m.quote) : null,
         ],
       ),
       this.cql.execute(
         `INSERT INTO messages_by_id (conversation_id, message_id, seq, sender_user_id) VALUES (?, ?, ?, ?)${ttl}`,
         [m.conversationId, m.messageId, m.seq, m.senderUserId],
       ),
-      this.cql.execute(
+      // System messages have no client id to remember.
+      m.system
+        ? Promise.resolve()
+        : this.cql.execute(
         'INSERT INTO client_messages (sender_user_id, sender_device_id, client_message_id, conversation_id, message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)',
         [
           m.senderUserId,
@@ -115,6 +121,9 @@ export class TimelineStore {
 
 function toMessage(r: { get(name: string): unknown }): HistoryMessage {
   const replyTo = r.get('reply_to');
+  const system = r.get('system') as string | null;
+  const mentions = r.get('mentions') as string[] | null;
+  const quote = r.get('quote') as string | null;
   return {
     conversationId: r.get('conversation_id') as string,
     messageId: String(r.get('message_id')),
@@ -124,6 +133,9 @@ function toMessage(r: { get(name: string): unknown }): HistoryMessage {
     clientMessageId: r.get('client_message_id') as string,
     text: r.get('body') as string,
     ...(replyTo !== null && replyTo !== undefined ? { replyTo: String(replyTo) } : {}),
+    ...(quote ? { quote: JSON.parse(quote) as QuotedMessage } : {}),
+    ...(mentions && mentions.length > 0 ? { mentions: [...mentions].sort() } : {}),
+    ...(system ? { system: JSON.parse(system) as SystemNotice } : {}),
     sentAt: (r.get('sent_at') as Date).toISOString(),
   };
 }

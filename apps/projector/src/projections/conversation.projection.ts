@@ -12,7 +12,7 @@ import {
 } from '#libs/events';
 import { NatsClient } from '#libs/nats';
 import { LOGGER, MetricsService } from '#libs/platform';
-import type { HistoryMessage } from '#libs/protocol';
+import type { HistoryMessage, QuotedMessage } from '#libs/protocol';
 import {
   ConversationStore,
   ReceiptStore,
@@ -21,6 +21,7 @@ import {
   type LogPosition,
 } from '#libs/read-models';
 import { FanOut } from './fan-out.js';
+import { GroupProjection } from './group.projection.js';
 import { RETENTION } from '../tokens.js';
 
 /**
@@ -39,6 +40,7 @@ export class ConversationProjection {
     private readonly timeline: TimelineStore,
     private readonly receipts: ReceiptStore,
     private readonly fanOut: FanOut,
+    private readonly groups: GroupProjection,
     @Inject(RETENTION) private readonly retention: Readonly<RetentionConfig>,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
@@ -68,20 +70,28 @@ export class ConversationProjection {
     if (state && msg.seq <= state.appliedSequence) return; // already applied
 
     switch (event.type) {
-      case 'ConversationCreated':
-        if (!state) {
-          await this.conversations.create(
-            {
-              conversationId: event.data.conversationId,
-              kind: event.data.kind,
-              members: event.data.members.map((m) => m.userId),
-              lastMessageSeq: 0,
-              appliedSequence: msg.seq,
-            },
-            event.data.createdBy,
-            new Date(event.occurredAt),
-          );
-        }
+      case 'ConversationCreated': {
+        const row: ConversationRow = state ?? {
+          conversationId: event.data.conversationId,
+          kind: event.data.kind,
+          members: event.data.members.map((m) => m.userId),
+          lastMessageSeq: 0,
+          // A group is applied in full once its "created" message is posted (a retry posts it again).
+          appliedSequence: event.data.kind === 'group' ? 0 : msg.seq,
+        };
+        if (!state) await this.conversations.create(row, event.data.createdBy, new Date(event.occurredAt));
+        if (row.kind === 'group') await this.groups.created(row, event, position, this.ttl);
+        break;
+      }
+      case 'GroupMembersAdded':
+      case 'GroupMemberRemoved':
+      case 'GroupMemberLeft':
+      case 'GroupAdminPromoted':
+      case 'GroupAdminDemoted':
+      case 'GroupInfoChanged':
+      case 'GroupSettingsChanged':
+        if (!state) return this.orphan(msg, event.type);
+        await this.groups.apply(state, event, position, this.ttl);
         break;
       case 'MessageSent':
         if (!state) return this.orphan(msg, event.type);
@@ -117,6 +127,9 @@ export class ConversationProjection {
   ): Promise<void> {
     const d = event.data;
     const seq = state.lastMessageSeq + 1;
+    const quote = d.replyTo ? await this.quoteOf(d.replyToConversationId ?? d.conversationId, d.replyTo) : undefined;
+    // Mentions are members when decided; one removed since then is not flagged (and gets nothing).
+    const mentions = (d.mentions ?? []).filter((u) => state.members.includes(u));
     const message: HistoryMessage = {
       conversationId: d.conversationId,
       messageId: d.messageId,
@@ -126,6 +139,8 @@ export class ConversationProjection {
       clientMessageId: d.clientMessageId,
       text: d.content.type === 'text' ? d.content.text : '',
       ...(d.replyTo ? { replyTo: d.replyTo } : {}),
+      ...(quote ? { quote } : {}),
+      ...(d.mentions ? { mentions: d.mentions } : {}),
       sentAt: d.sentAt,
     };
     await this.timeline.insert(message, this.ttl);
@@ -139,8 +154,20 @@ export class ConversationProjection {
       this.ttl,
     );
     await this.conversations.recordMessage(state.members, message);
+    const flagged = mentions.filter((u) => u !== d.senderUserId);
+    if (flagged.length > 0) await this.conversations.recordMentions(flagged, d.conversationId, seq);
     await this.conversations.markRead(d.senderUserId, d.conversationId, seq);
     await this.conversations.advance(d.conversationId, position.seq, seq, new Date(d.sentAt));
+  }
+
+  /** A reference the client can resolve with history.get: where the quoted message is and who wrote it. */
+  private async quoteOf(conversationId: string, messageId: string): Promise<QuotedMessage> {
+    const ref = await this.timeline.ref(conversationId, messageId);
+    return {
+      conversationId,
+      messageId,
+      ...(ref ? { senderUserId: ref.senderUserId, seq: ref.seq } : {}),
+    };
   }
 
   private async delivered(

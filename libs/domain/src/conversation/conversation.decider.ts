@@ -7,6 +7,9 @@ import type {
 } from '#libs/events';
 import { accept, reject, type CommandContext, type Decision } from '../errors.js';
 import { directConversationId, isMember, type ConversationState } from './conversation.state.js';
+import { envelope } from './envelope.js';
+import type { GroupCommand } from './group.commands.js';
+import { decideGroup } from './group.decider.js';
 
 export interface CreateDirectConversation {
   readonly type: 'CreateDirectConversation';
@@ -22,6 +25,10 @@ export interface SendMessage {
   readonly clientMessageId: string;
   readonly text: string;
   readonly replyTo?: string;
+  /** The conversation of replyTo when it is another one (a private reply to a group message). */
+  readonly replyToConversationId?: string;
+  /** Mentioned user ids: each must be a member. */
+  readonly mentions?: readonly string[];
   readonly maxTextChars: number;
 }
 
@@ -39,11 +46,12 @@ export interface MarkRead {
   readonly upToMessageId: string;
 }
 
-export type ConversationCommand = CreateDirectConversation | SendMessage | AcknowledgeDelivery | MarkRead;
-
-function envelope<E extends ConversationEvent>(ctx: CommandContext, type: E['type'], data: E['data']): E {
-  return { type, version: 1, id: ctx.newEventId(), occurredAt: ctx.now.toISOString(), data } as E;
-}
+export type ConversationCommand =
+  | CreateDirectConversation
+  | SendMessage
+  | AcknowledgeDelivery
+  | MarkRead
+  | GroupCommand;
 
 export function decideConversation(
   command: ConversationCommand,
@@ -83,6 +91,16 @@ export function decideConversation(
         );
       }
       if (command.text.trim().length === 0) return reject('VALIDATION_FAILED', 'text must not be blank');
+      if (state.kind === 'group' && state.settings.sendMessages === 'admins') {
+        if (state.members.get(command.senderUserId) !== 'admin')
+          return reject('NOT_AN_ADMIN', 'only admins may send messages in this group');
+      }
+      const mentions = [...new Set(command.mentions ?? [])];
+      const strangers = mentions.filter((u) => !state.members.has(u));
+      if (strangers.length > 0)
+        return reject('VALIDATION_FAILED', `mentions must be members: ${strangers.join(', ')}`, {
+          userIds: strangers,
+        });
       return accept(
         envelope<MessageSent>(ctx, 'MessageSent', {
           conversationId: state.conversationId,
@@ -93,6 +111,10 @@ export function decideConversation(
           membershipVersion: state.membershipVersion,
           content: { type: 'text', text: command.text },
           ...(command.replyTo ? { replyTo: command.replyTo } : {}),
+          ...(command.replyTo && command.replyToConversationId
+            ? { replyToConversationId: command.replyToConversationId }
+            : {}),
+          ...(mentions.length > 0 ? { mentions } : {}),
           sentAt: ctx.now.toISOString(),
         }),
       );
@@ -125,6 +147,15 @@ export function decideConversation(
         }),
       );
     }
+    case 'CreateGroup':
+    case 'AddGroupMembers':
+    case 'RemoveGroupMember':
+    case 'LeaveGroup':
+    case 'PromoteGroupAdmin':
+    case 'DemoteGroupAdmin':
+    case 'ChangeGroupInfo':
+    case 'ChangeGroupSettings':
+      return decideGroup(command, state, ctx);
     default: {
       const _exhaustive: never = command;
       return _exhaustive;
