@@ -21,7 +21,8 @@ import { ProjectionFloor } from './conversations/projection-floor.js';
 import type { gatewayConfigSpec } from './gateway.config.js';
 import { ApiErrorFilter } from './http/api-error.filter.js';
 import { MessageIdService } from './ids/message-id.service.js';
-import { AUTH_CONFIG, CODE_SENDER, MESSAGING_CONFIG } from './tokens.js';
+import { GroupCommands } from './groups/group-commands.js';
+import { AUTH_CONFIG, CODE_SENDER, GROUPS_CONFIG, MESSAGING_CONFIG } from './tokens.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
 import { AckHandler } from './ws/handlers/ack.handler.js';
@@ -33,6 +34,22 @@ import { ReadHandler } from './ws/handlers/read.handler.js';
 import { SendMessageHandler } from './ws/handlers/send-message.handler.js';
 import { SyncHandler } from './ws/handlers/sync.handler.js';
 import { LiveSessions } from './ws/live-sessions.js';
+import { CreateGroupHandler } from './ws/handlers/groups/create-group.handler.js';
+import {
+  GroupInfoHandler,
+  UpdateInfoHandler,
+  UpdateSettingsHandler,
+} from './ws/handlers/groups/group-info.handlers.js';
+import {
+  AddMembersHandler,
+  DemoteHandler,
+  LeaveGroupHandler,
+  PromoteHandler,
+  RemoveMemberHandler,
+} from './ws/handlers/groups/group-membership.handlers.js';
+import { MessageInfoHandler } from './ws/handlers/groups/message-info.handler.js';
+import { ReplyPrivatelyHandler } from './ws/handlers/groups/reply-privately.handler.js';
+import { GroupHandlers } from './ws/handlers/groups/group-handlers.js';
 
 /** The composition root of the gateway: infrastructure, then services, then the HTTP and WebSocket edges. */
 @Module({})
@@ -63,6 +80,7 @@ export class GatewayModule {
       providers: [
         { provide: AUTH_CONFIG, useValue: config.auth },
         { provide: MESSAGING_CONFIG, useValue: config.messaging },
+        { provide: GROUPS_CONFIG, useValue: config.groups },
         { provide: CODE_SENDER, inject: [LOGGER], useFactory: (log: Logger) => new LogCodeSender(log) },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         TokenService,
@@ -81,6 +99,19 @@ export class GatewayModule {
         ConversationsHandler,
         OpenDirectHandler,
         PingHandler,
+        GroupCommands,
+        CreateGroupHandler,
+        AddMembersHandler,
+        RemoveMemberHandler,
+        LeaveGroupHandler,
+        PromoteHandler,
+        DemoteHandler,
+        UpdateInfoHandler,
+        UpdateSettingsHandler,
+        GroupInfoHandler,
+        MessageInfoHandler,
+        ReplyPrivatelyHandler,
+        GroupHandlers,
         FrameRouter,
         ChatGateway,
       ],

@@ -1,3 +1,4 @@
 export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
 export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
 export const CODE_SENDER = Symbol('CODE_SENDER');
+export const GROUPS_CONFIG = Symbol('GROUPS_CONFIG');
