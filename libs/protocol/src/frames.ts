@@ -49,14 +49,7 @@ export interface GroupSettings {
 }
 
 export type SystemNoticeKind =
-  | 'created'
-  | 'joined'
-  | 'left'
-  | 'removed'
-  | 'promoted'
-  | 'demoted'
-  | 'renamed'
-  | 'settings_changed';
+  'created' | 'joined' | 'left' | 'removed' | 'promoted' | 'demoted' | 'renamed' | 'settings_changed';
 
 /** What a system message says: `actorUserId` did `kind` to `userIds`. */
 export interface SystemNotice {

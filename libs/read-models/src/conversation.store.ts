@@ -42,7 +42,11 @@ export class ConversationStore {
    * Puts a conversation in these users' lists. A group's list rows carry no member set (it would be
    * copied into every member's row): its members are read from the conversation when listed.
    */
-  private async listFor(c: Pick<ConversationRow, 'conversationId' | 'kind' | 'members'>, userIds: readonly string[], at: Date): Promise<void> {
+  private async listFor(
+    c: Pick<ConversationRow, 'conversationId' | 'kind' | 'members'>,
+    userIds: readonly string[],
+    at: Date,
+  ): Promise<void> {
     const members = c.kind === 'direct' ? c.members : null;
     await Promise.all(
       userIds.map((userId) =>

@@ -43,16 +43,16 @@ export class TimelineStore {
       m.system
         ? Promise.resolve()
         : this.cql.execute(
-        'INSERT INTO client_messages (sender_user_id, sender_device_id, client_message_id, conversation_id, message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)',
-        [
-          m.senderUserId,
-          m.senderDeviceId,
-          m.clientMessageId,
-          m.conversationId,
-          m.messageId,
-          new Date(m.sentAt),
-        ],
-      ),
+            'INSERT INTO client_messages (sender_user_id, sender_device_id, client_message_id, conversation_id, message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)',
+            [
+              m.senderUserId,
+              m.senderDeviceId,
+              m.clientMessageId,
+              m.conversationId,
+              m.messageId,
+              new Date(m.sentAt),
+            ],
+          ),
     ]);
   }
 

@@ -18,7 +18,10 @@ export class UserRepository {
   /** Whether an account exists: one direct get of its subject's last event, cheap enough for a whole group. */
   async exists(userId: string): Promise<boolean> {
     return (
-      (await this.store.lastSequence(userStreamName(this.nats.topology), userSubject(this.nats.topology, userId))) > 0
+      (await this.store.lastSequence(
+        userStreamName(this.nats.topology),
+        userSubject(this.nats.topology, userId),
+      )) > 0
     );
   }
 

@@ -29,7 +29,11 @@ export class GroupCommands {
     conversationId: string,
     command: (systemMessageId: string) => ConversationCommand,
   ): Promise<GroupChangeResult> {
-    const { acks } = await this.conversations.execute(conversationId, command(this.ids.next()), this.clock.now());
+    const { acks } = await this.conversations.execute(
+      conversationId,
+      command(this.ids.next()),
+      this.clock.now(),
+    );
     return { conversationId, version: acks.at(-1)?.seq ?? 0 };
   }
 
@@ -44,6 +48,8 @@ export class GroupCommands {
       });
     }
     if (missing.length > 0)
-      throw new ApiError('NOT_FOUND', `no such user: ${missing.slice(0, 10).join(', ')}`, { userIds: missing });
+      throw new ApiError('NOT_FOUND', `no such user: ${missing.slice(0, 10).join(', ')}`, {
+        userIds: missing,
+      });
   }
 }

@@ -1,4 +1,14 @@
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { SNOWFLAKE, snowflakeMessage, TOKEN, tokenMessage } from './frames.dto.js';
 
 /** Frame bounds only; the domain checks the subject (non-blank, 1-100 characters) and membership rules. */

@@ -26,7 +26,12 @@ export function entryFrame(d: Exclude<LiveDelivery, { kind: 'revoke' }>): {
 function messageEntry(m: Omit<InboxMessage, 'entryId'>): SentEntry {
   return m.system
     ? { kind: 'message', conversationId: m.conversationId }
-    : { kind: 'message', conversationId: m.conversationId, messageId: m.messageId, senderUserId: m.senderUserId };
+    : {
+        kind: 'message',
+        conversationId: m.conversationId,
+        messageId: m.messageId,
+        senderUserId: m.senderUserId,
+      };
 }
 
 export function describeFrame(frame: ServerFrame): SentEntry {

@@ -127,7 +127,9 @@ export class ConversationProjection {
   ): Promise<void> {
     const d = event.data;
     const seq = state.lastMessageSeq + 1;
-    const quote = d.replyTo ? await this.quoteOf(d.replyToConversationId ?? d.conversationId, d.replyTo) : undefined;
+    const quote = d.replyTo
+      ? await this.quoteOf(d.replyToConversationId ?? d.conversationId, d.replyTo)
+      : undefined;
     // Mentions are members when decided; one removed since then is not flagged (and gets nothing).
     const mentions = (d.mentions ?? []).filter((u) => state.members.includes(u));
     const message: HistoryMessage = {

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { ConversationCreated, GroupEvent } from '#libs/events';
 import type { HistoryMessage, SystemNotice } from '#libs/protocol';
-import { ConversationStore, GroupStore, TimelineStore, type ConversationRow, type LogPosition } from '#libs/read-models';
+import {
+  ConversationStore,
+  GroupStore,
+  TimelineStore,
+  type ConversationRow,
+  type LogPosition,
+} from '#libs/read-models';
 import { FanOut } from './fan-out.js';
 
 /**
@@ -21,7 +27,12 @@ export class GroupProjection {
   ) {}
 
   /** The "created" message of a group whose row exists (the founding members join at its seq). */
-  async created(state: ConversationRow, event: ConversationCreated, position: LogPosition, ttl?: number): Promise<void> {
+  async created(
+    state: ConversationRow,
+    event: ConversationCreated,
+    position: LogPosition,
+    ttl?: number,
+  ): Promise<void> {
     const d = event.data;
     const seq = state.lastMessageSeq + 1;
     await this.groups.addMembers(

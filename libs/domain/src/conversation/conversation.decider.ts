@@ -47,11 +47,7 @@ export interface MarkRead {
 }
 
 export type ConversationCommand =
-  | CreateDirectConversation
-  | SendMessage
-  | AcknowledgeDelivery
-  | MarkRead
-  | GroupCommand;
+  CreateDirectConversation | SendMessage | AcknowledgeDelivery | MarkRead | GroupCommand;
 
 export function decideConversation(
   command: ConversationCommand,

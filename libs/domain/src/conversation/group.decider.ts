@@ -10,7 +10,11 @@ import type {
   GroupSettingsChanged,
 } from '#libs/events';
 import { accept, reject, type CommandContext, type Decision } from '../errors.js';
-import { DEFAULT_GROUP_SETTINGS, type ActiveConversation, type ConversationState } from './conversation.state.js';
+import {
+  DEFAULT_GROUP_SETTINGS,
+  type ActiveConversation,
+  type ConversationState,
+} from './conversation.state.js';
 import type { GroupCommand } from './group.commands.js';
 import { envelope } from './envelope.js';
 
@@ -23,7 +27,10 @@ function checkSubject<E>(subject: string): Decision<E> | undefined {
   const trimmed = subject.trim();
   if (trimmed.length === 0) return reject('VALIDATION_FAILED', 'the group subject must not be empty');
   if (chars(trimmed) > GROUP_SUBJECT_MAX_CHARS)
-    return reject('VALIDATION_FAILED', `the group subject is limited to ${GROUP_SUBJECT_MAX_CHARS} characters`);
+    return reject(
+      'VALIDATION_FAILED',
+      `the group subject is limited to ${GROUP_SUBJECT_MAX_CHARS} characters`,
+    );
   return undefined;
 }
 

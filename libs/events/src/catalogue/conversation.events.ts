@@ -97,11 +97,7 @@ export type MessageSent = EventEnvelope<'MessageSent', Data<typeof MessageSentV1
 export type MessageDelivered = EventEnvelope<'MessageDelivered', Data<typeof MessageDeliveredV1>>;
 export type MessageRead = EventEnvelope<'MessageRead', Data<typeof MessageReadV1>>;
 export type ConversationEvent =
-  | ConversationCreated
-  | MessageSent
-  | MessageDelivered
-  | MessageRead
-  | GroupEvent;
+  ConversationCreated | MessageSent | MessageDelivered | MessageRead | GroupEvent;
 
 export const conversationEvents = [
   ConversationCreatedV1,

@@ -46,7 +46,8 @@ export const GroupMemberLeftV1 = defineEvent({
   version: 1,
   aggregate: 'conversation',
   subjectKind: 'meta',
-  description: 'A member left a group; when the last admin leaves, the longest-standing member becomes admin.',
+  description:
+    'A member left a group; when the last admin leaves, the longest-standing member becomes admin.',
   schema: z.object({
     conversationId: tokenId,
     userId: tokenId,

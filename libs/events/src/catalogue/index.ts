@@ -13,6 +13,10 @@ export type ChatEvent = ConversationEvent | UserEvent;
 export type ChatEventType = ChatEvent['type'];
 
 /** Every event type the system writes: docs/events.md is checked against this list. */
-export const eventCatalogue: readonly EventDefinition[] = [...conversationEvents, ...groupEvents, ...userEvents];
+export const eventCatalogue: readonly EventDefinition[] = [
+  ...conversationEvents,
+  ...groupEvents,
+  ...userEvents,
+];
 
 export const chatEventCodec = new EventCodec<ChatEvent>(eventCatalogue);

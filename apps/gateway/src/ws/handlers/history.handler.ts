@@ -28,7 +28,11 @@ export class HistoryHandler implements RequestHandler<'history.get'> {
    * from the system message that announced their joining; before the projector has applied the join,
    * nothing yet.
    */
-  private async firstVisibleSeq(kind: 'direct' | 'group', conversationId: string, userId: string): Promise<number> {
+  private async firstVisibleSeq(
+    kind: 'direct' | 'group',
+    conversationId: string,
+    userId: string,
+  ): Promise<number> {
     if (kind !== 'group' || !this.config.GROUP_HISTORY_FROM_JOIN) return 1;
     return (await this.groups.joinedSeq(conversationId, userId)) ?? Number.MAX_SAFE_INTEGER;
   }

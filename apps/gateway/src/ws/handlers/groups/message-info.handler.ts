@@ -29,7 +29,9 @@ export class MessageInfoHandler implements RequestHandler<'message.info'> {
       throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
     const ref = await this.timeline.ref(data.conversationId, data.messageId);
     if (!ref) throw new ApiError('NOT_FOUND', `no message ${data.messageId} in this conversation`);
-    const known = new Map((await this.receipts.status(data.conversationId, data.messageId)).map((s) => [s.userId, s]));
+    const known = new Map(
+      (await this.receipts.status(data.conversationId, data.messageId)).map((s) => [s.userId, s]),
+    );
     const members = [...state.members.keys()]
       .filter((u) => u !== ref.senderUserId)
       .map((userId) => known.get(userId) ?? { userId });
