@@ -1,11 +1,13 @@
 /**
  * Group fan-out latency: the time from send until every member's device holds the message.
  *
- *   npm run build && node dist/bench/group-fanout.bench.js --members 256 [--messages 30] [--gateways 2]
+ *   npm run build && node dist/bench/group-fanout.bench.js --members 256 [--messages 30] [--gateways 2] [--no-ack]
  *
  * Starts an isolated ChatStack (its own streams, keyspace, keys) on the local servers, signs up N users
  * through the HTTP API, connects one socket per member, creates a group of all of them, then sends
  * messages one after another from the creator and times each until the last member device has it.
+ * Member devices acknowledge what they get, as real clients do (so each message also brings one
+ * MessageDelivered per member through the projector), unless --no-ack.
  * Prints a table and writes JSON to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,11 +21,14 @@ const { values } = parseArgs({
     members: { type: 'string', default: '256' },
     messages: { type: 'string', default: '30' },
     gateways: { type: 'string', default: '2' },
+    /** no-ack: devices never acknowledge (no MessageDelivered load): fan-out alone. */
+    'no-ack': { type: 'boolean', default: false },
   },
 });
 const members = Number(values.members);
 const messages = Number(values.messages);
 const gateways = Number(values.gateways);
+const ack = !values['no-ack'];
 if (!Number.isInteger(members) || members < 2 || !Number.isInteger(messages) || messages < 1) {
   console.error('usage: --members <2..> --messages <1..> --gateways <1..>');
   process.exit(64);
@@ -42,6 +47,7 @@ async function main(): Promise<void> {
     const urls = stack.wsUrls;
     const devices = await connectRawDevices(
       rest.map((u, i) => ({ url: urls[i % urls.length]!, accessToken: u.tokens.accessToken })),
+      { ack },
     );
     await creator!.connect();
     const { conversationId } = await creator!.chat.createGroup(
@@ -66,6 +72,7 @@ async function main(): Promise<void> {
       memberDevices: devices.length,
       gateways,
       messages,
+      ack,
       p50Ms: Math.round(percentile(sorted, 50)),
       p99Ms: Math.round(percentile(sorted, 99)),
       maxMs: Math.round(sorted.at(-1)!),
@@ -80,6 +87,7 @@ async function main(): Promise<void> {
         'member devices': result.memberDevices,
         gateways: result.gateways,
         messages: result.messages,
+        acks: result.ack,
         'p50 ms': result.p50Ms,
         'p99 ms': result.p99Ms,
         'max ms': result.maxMs,
@@ -88,7 +96,10 @@ async function main(): Promise<void> {
     ]);
     const dir = new URL('../../bench/results/', import.meta.url);
     mkdirSync(dir, { recursive: true });
-    const file = new URL(`group-fanout-${members}-${result.at.replace(/[:.]/g, '-')}.json`, dir);
+    const file = new URL(
+      `group-fanout-${members}${ack ? '' : '-noack'}-${result.at.replace(/[:.]/g, '-')}.json`,
+      dir,
+    );
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`written ${file.pathname}`);
     for (const d of devices) d.close();

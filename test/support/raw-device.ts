@@ -4,7 +4,8 @@ import type { ServerFrame } from '#libs/protocol';
 /**
  * A bare device socket that counts every `message` frame it receives by message id, before any
  * client-side de-duplication: what "exactly once" is checked against, and light enough to hold a
- * thousand of them in one test process. It syncs once on connect and never acknowledges.
+ * thousand of them in one test process. It syncs once on connect and, with `ack`, acknowledges what
+ * it receives in batches as the SDK does (each message then becomes a MessageDelivered).
  */
 export class RawDevice {
   /** How many frames carried each message id. */
@@ -12,11 +13,19 @@ export class RawDevice {
   /** When (performance.now()) each message id first arrived. */
   readonly arrivals = new Map<string, number>();
   private waiters: Array<() => void> = [];
+  private ackQueue: string[] = [];
+  private ackTimer?: NodeJS.Timeout;
+  private requests = 0;
 
-  private constructor(private readonly ws: WebSocket) {
+  private constructor(
+    private readonly ws: WebSocket,
+    private readonly ack: boolean,
+  ) {
     ws.on('message', (raw) => {
       const frame = JSON.parse(raw.toString()) as ServerFrame;
+      if (frame.type === 'receipt' && this.ack) this.queueAck(frame.data.entryId);
       if (frame.type !== 'message') return;
+      if (this.ack) this.queueAck(frame.data.entryId);
       const id = frame.data.messageId;
       this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
       if (!this.arrivals.has(id)) this.arrivals.set(id, performance.now());
@@ -26,10 +35,28 @@ export class RawDevice {
     });
   }
 
-  static connect(url: string, accessToken: string, timeoutMs = 20_000): Promise<RawDevice> {
+  private queueAck(entryId: string): void {
+    this.ackQueue.push(entryId);
+    this.ackTimer ??= setTimeout(() => this.flushAcks(), 20);
+  }
+
+  private flushAcks(): void {
+    this.ackTimer = undefined;
+    const entries = this.ackQueue.splice(0, 500);
+    if (this.ackQueue.length > 0) this.ackTimer = setTimeout(() => this.flushAcks(), 20);
+    if (entries.length > 0 && this.ws.readyState === WebSocket.OPEN)
+      this.ws.send(JSON.stringify({ type: 'ack', id: `ack-${++this.requests}`, data: { entries } }));
+  }
+
+  static connect(
+    url: string,
+    accessToken: string,
+    opts: { ack?: boolean; timeoutMs?: number } = {},
+  ): Promise<RawDevice> {
+    const timeoutMs = opts.timeoutMs ?? 20_000;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { headers: { authorization: `Bearer ${accessToken}` } });
-      const device = new RawDevice(ws);
+      const device = new RawDevice(ws, opts.ack ?? false);
       const timer = setTimeout(() => reject(new Error('raw device: no sync result')), timeoutMs);
       ws.once('open', () => ws.send(JSON.stringify({ type: 'sync', id: 'sync-1', data: {} })));
       ws.on('message', (raw) => {
@@ -66,6 +93,7 @@ export class RawDevice {
   }
 
   close(): void {
+    clearTimeout(this.ackTimer);
     this.ws.close();
   }
 }
@@ -73,15 +101,16 @@ export class RawDevice {
 /** Connects many raw devices, `concurrency` at a time. */
 export async function connectRawDevices(
   targets: ReadonlyArray<{ url: string; accessToken: string }>,
-  concurrency = 64,
+  opts: { ack?: boolean; concurrency?: number } = {},
 ): Promise<RawDevice[]> {
+  const concurrency = opts.concurrency ?? 64;
   const out = new Array<RawDevice>(targets.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, targets.length) }, async () => {
       for (let i = next++; i < targets.length; i = next++) {
         const t = targets[i]!;
-        out[i] = await RawDevice.connect(t.url, t.accessToken);
+        out[i] = await RawDevice.connect(t.url, t.accessToken, { ack: opts.ack ?? false });
       }
     }),
   );
