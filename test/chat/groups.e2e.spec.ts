@@ -272,4 +272,31 @@ describe('group chats against the real stack', () => {
     assert.equal(info.members.find((m) => m.userId === bob.userId)?.readAt, undefined);
     assert.equal(await codeOf(carol.chat.messageInfo(group, messageId)), 'NOT_A_MEMBER');
   });
+
+  test('receipts: the sender sees DELIVERED once every member has it and READ once every member read it', async () => {
+    const { conversationId: small } = await ann.chat.createGroup('Ticks', [bob.userId, dan.userId]);
+    const { messageId } = await dan.chat.send(small, 'tick tock');
+    const aggregate = (status: 'delivered' | 'read') =>
+      dan.receipts.filter((r) => r.conversationId === small && r.status === status && r.allMembers);
+    await eventually(
+      async () => aggregate('delivered').some((r) => r.messageIds?.includes(messageId)),
+      10_000,
+      'delivered to all',
+    );
+    await ann.chat.markRead(small, messageId);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(aggregate('read').length, 0, 'bob has not read it yet');
+    const later = await ann.chat.send(small, 'later');
+    await eventually(async () => bob.of(small).some((m) => m.messageId === later.messageId), 10_000, 'later');
+    await bob.chat.markRead(small, later.messageId);
+    await eventually(
+      async () => aggregate('read').some((r) => r.upToMessageId === messageId),
+      10_000,
+      'read by all',
+    );
+    const info = await dan.chat.messageInfo(small, messageId);
+    const bobs = info.members.find((m) => m.userId === bob.userId);
+    assert.ok(bobs?.deliveredAt && bobs.readAt, 'bob read it by reading past it');
+    assert.deepEqual(info.members.map((m) => m.userId).sort(), [ann.userId, bob.userId].sort());
+  });
 });

@@ -9,6 +9,7 @@ import { RedisHealthIndicator, RedisModule } from '#libs/redis';
 import { ConversationProjection } from './projections/conversation.projection.js';
 import { FanOut } from './projections/fan-out.js';
 import { GroupProjection } from './projections/group.projection.js';
+import { GroupReceipts } from './projections/group-receipts.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
@@ -38,6 +39,7 @@ export class ProjectorModule {
         UsersBarrier,
         FanOut,
         GroupProjection,
+        GroupReceipts,
         ConversationProjection,
         UserProjection,
         ProjectionRunner,

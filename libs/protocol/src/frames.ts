@@ -98,6 +98,8 @@ export interface Receipt {
   readonly deviceId: string;
   readonly messageIds?: readonly string[];
   readonly upToMessageId?: string;
+  /** Groups: delivered to / read by every current member; userId is the member whose receipt completed it. */
+  readonly allMembers?: true;
   readonly at: string;
 }
 

@@ -128,6 +128,26 @@ export class ConversationStore {
     );
   }
 
+  /** Each user's read marker (seq) in a conversation; 0 when they have read nothing. */
+  async readMarks(conversationId: string, userIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const BATCH = 64;
+    for (let i = 0; i < userIds.length; i += BATCH) {
+      await Promise.all(
+        userIds.slice(i, i + BATCH).map(async (userId) => {
+          const row = (
+            await this.cql.execute(
+              'SELECT read_up_to_seq FROM conversations_by_user WHERE user_id = ? AND conversation_id = ?',
+              [userId, conversationId],
+            )
+          ).first();
+          out.set(userId, Number(row?.get('read_up_to_seq') ?? 0));
+        }),
+      );
+    }
+    return out;
+  }
+
   async listForUser(userId: string, limit: number): Promise<ConversationSummary[]> {
     const rs = await this.cql.execute(
       'SELECT conversation_id, kind, members, last_activity_at, last_message, last_message_seq, read_up_to_seq, last_mention_seq FROM conversations_by_user WHERE user_id = ?',

@@ -22,6 +22,7 @@ import {
 } from '#libs/read-models';
 import { FanOut } from './fan-out.js';
 import { GroupProjection } from './group.projection.js';
+import { GroupReceipts } from './group-receipts.js';
 import { RETENTION } from '../tokens.js';
 
 /**
@@ -41,6 +42,7 @@ export class ConversationProjection {
     private readonly receipts: ReceiptStore,
     private readonly fanOut: FanOut,
     private readonly groups: GroupProjection,
+    private readonly groupReceipts: GroupReceipts,
     @Inject(RETENTION) private readonly retention: Readonly<RetentionConfig>,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
@@ -51,8 +53,16 @@ export class ConversationProjection {
     ]);
   }
 
+  /**
+   * Receipts of a conversation run in their own lane, beside its meta and messages: a 1024-member group
+   * brings a thousand MessageDelivered per message, and the next message must not queue behind them.
+   * A receipt only names messages its device received, i.e. already projected, and every receipt write
+   * is idempotent on its own, so receipts need neither the message order nor applied_sequence.
+   */
   keyOf(msg: JsMsg): string {
-    return parseConversationSubject(this.nats.topology, msg.subject)?.conversationId ?? msg.subject;
+    const where = parseConversationSubject(this.nats.topology, msg.subject);
+    if (!where) return msg.subject;
+    return where.kind === 'rcpt' ? `${where.conversationId}.rcpt` : where.conversationId;
   }
 
   private get ttl(): number | undefined {
@@ -67,7 +77,8 @@ export class ConversationProjection {
     const event = chatEventCodec.decode(msg.data) as ConversationEvent;
     const position: LogPosition = { partition: where.partition, seq: msg.seq };
     const state = await this.conversations.get(where.conversationId);
-    if (state && msg.seq <= state.appliedSequence) return; // already applied
+    // applied_sequence is the meta/message lane's position; receipts are idempotent without it.
+    if (state && where.kind !== 'rcpt' && msg.seq <= state.appliedSequence) return; // already applied
 
     switch (event.type) {
       case 'ConversationCreated': {
@@ -159,6 +170,7 @@ export class ConversationProjection {
     const flagged = mentions.filter((u) => u !== d.senderUserId);
     if (flagged.length > 0) await this.conversations.recordMentions(flagged, d.conversationId, seq);
     await this.conversations.markRead(d.senderUserId, d.conversationId, seq);
+    this.groupReceipts.noteSent(d.conversationId, d.senderUserId, seq);
     await this.conversations.advance(d.conversationId, position.seq, seq, new Date(d.sentAt));
   }
 
@@ -182,13 +194,21 @@ export class ConversationProjection {
       d.messageIds.map(async (id) => ({ id, ref: await this.timeline.ref(d.conversationId, id) })),
     );
     const bySender = new Map<string, string[]>();
+    const mine: Array<{ id: string; senderUserId: string }> = [];
     for (const { id, ref } of refs) {
       if (!ref || ref.senderUserId === d.userId) continue; // unknown, or one's own message
       bySender.set(ref.senderUserId, [...(bySender.get(ref.senderUserId) ?? []), id]);
+      mine.push({ id, senderUserId: ref.senderUserId });
     }
     const ids = [...bySender.values()].flat();
     await this.receipts.delivered(d.conversationId, ids, d.userId, new Date(d.deliveredAt));
-    for (const [sender, messageIds] of bySender) {
+    // In a group the sender sees "delivered" once it is delivered to every member (message.info has
+    // each member's time); in a 1:1 conversation that is this member's receipt.
+    const toSenders =
+      state.kind === 'group'
+        ? await this.groupReceipts.deliveredToAll(d.conversationId, state.members, d.userId, mine)
+        : bySender;
+    for (const [sender, messageIds] of toSenders) {
       await this.fanOut.deliver(position, d.conversationId, [{ userId: sender }], {
         kind: 'receipt',
         data: {
@@ -197,39 +217,58 @@ export class ConversationProjection {
           userId: d.userId,
           deviceId: d.deviceId,
           messageIds,
+          ...(state.kind === 'group' ? { allMembers: true as const } : {}),
           at: d.deliveredAt,
         },
       });
     }
-    await this.conversations.advance(d.conversationId, position.seq);
   }
 
   private async read(state: ConversationRow, event: MessageRead, position: LogPosition): Promise<void> {
     const d = event.data;
     const ref = await this.timeline.ref(d.conversationId, d.upToMessageId);
-    if (ref) {
-      await this.conversations.markRead(d.userId, d.conversationId, ref.seq);
-      await this.receipts.read(d.conversationId, d.upToMessageId, d.userId, new Date(d.readAt));
-      // Other members see blue ticks; the reader's other devices learn the conversation was read.
+    if (!ref) return;
+    await this.conversations.markRead(d.userId, d.conversationId, ref.seq);
+    await this.receipts.read(d.conversationId, d.upToMessageId, d.userId, new Date(d.readAt));
+    await this.receipts.readMarker(d.conversationId, d.userId, ref.seq, new Date(d.readAt));
+    const receipt = {
+      conversationId: d.conversationId,
+      status: 'read' as const,
+      userId: d.userId,
+      deviceId: d.deviceId,
+      upToMessageId: d.upToMessageId,
+      at: d.readAt,
+    };
+    if (state.kind !== 'group') {
+      // The other member sees blue ticks; the reader's other devices learn the conversation was read.
       await this.fanOut.deliver(
         position,
         d.conversationId,
         state.members.map((userId) =>
           userId === d.userId ? { userId, exceptDeviceId: d.deviceId } : { userId },
         ),
-        {
-          kind: 'receipt',
-          data: {
-            conversationId: d.conversationId,
-            status: 'read',
-            userId: d.userId,
-            deviceId: d.deviceId,
-            upToMessageId: d.upToMessageId,
-            at: d.readAt,
-          },
-        },
+        { kind: 'receipt', data: receipt },
       );
+      return;
     }
-    await this.conversations.advance(d.conversationId, position.seq);
+    // In a group: the reader's other devices keep in step, and each sender whose messages are now read
+    // by every other member sees "read" up to the latest of them.
+    const readByAll = await this.groupReceipts.readByAll(d.conversationId, state.members, d.userId, ref.seq);
+    await this.fanOut.deliver(
+      position,
+      d.conversationId,
+      [{ userId: d.userId, exceptDeviceId: d.deviceId }],
+      {
+        kind: 'receipt',
+        data: receipt,
+      },
+    );
+    // Each sender gets the aggregate in its own inbox row (a different user, so the same entry id is fine).
+    for (const [sender, upToMessageId] of readByAll) {
+      await this.fanOut.deliver(position, d.conversationId, [{ userId: sender }], {
+        kind: 'receipt',
+        data: { ...receipt, upToMessageId, allMembers: true },
+      });
+    }
   }
 }

@@ -7,6 +7,8 @@ import type { DeviceConnection } from '../../device-connection.js';
 import { MessageInfoDto } from '../../group-frames.dto.js';
 import type { RequestHandler } from '../request-handler.js';
 
+const READ_LOOKUP_BATCH = 64;
+
 /** Each current member's delivered and read time of a message (the sender excluded), for members only. */
 @Injectable()
 export class MessageInfoHandler implements RequestHandler<'message.info'> {
@@ -29,12 +31,23 @@ export class MessageInfoHandler implements RequestHandler<'message.info'> {
       throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
     const ref = await this.timeline.ref(data.conversationId, data.messageId);
     if (!ref) throw new ApiError('NOT_FOUND', `no message ${data.messageId} in this conversation`);
-    const known = new Map(
-      (await this.receipts.status(data.conversationId, data.messageId)).map((s) => [s.userId, s]),
+    const delivered = new Map(
+      (await this.receipts.status(data.conversationId, data.messageId)).map((s) => [s.userId, s.deliveredAt]),
     );
-    const members = [...state.members.keys()]
-      .filter((u) => u !== ref.senderUserId)
-      .map((userId) => known.get(userId) ?? { userId });
+    const userIds = [...state.members.keys()].filter((u) => u !== ref.senderUserId);
+    const members: MemberStatus[] = [];
+    // Read time: the first "read up to" marker at or after the message (a reader need not name it).
+    for (let i = 0; i < userIds.length; i += READ_LOOKUP_BATCH) {
+      members.push(
+        ...(await Promise.all(
+          userIds.slice(i, i + READ_LOOKUP_BATCH).map(async (userId): Promise<MemberStatus> => {
+            const deliveredAt = delivered.get(userId);
+            const readAt = await this.receipts.readAt(data.conversationId, userId, ref.seq);
+            return { userId, ...(deliveredAt ? { deliveredAt } : {}), ...(readAt ? { readAt } : {}) };
+          }),
+        )),
+      );
+    }
     return { conversationId: data.conversationId, messageId: data.messageId, members };
   }
 }
