@@ -89,7 +89,12 @@ describe('1:1 delivery: two users with two devices each on two gateway processes
   test("receipts reach a sender's device that was offline, after it reconnects", async () => {
     await alice2.disconnect();
     const { messageId } = await alice1.chat.send(conversationId, 'while your laptop sleeps');
-    await bob1.waitForMessages(conversationId, 7);
+    // Wait for this very message (a count would already be met by the earlier ones).
+    await eventually(
+      async () => bob1.of(conversationId).some((m) => m.messageId === messageId),
+      10_000,
+      'bob1 has it',
+    );
     await bob1.chat.markRead(conversationId, messageId);
     await eventually(
       async () => alice1.receipts.some((r) => r.status === 'read' && r.upToMessageId === messageId),

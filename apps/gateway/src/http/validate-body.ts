@@ -22,7 +22,10 @@ export function validateDto<T extends object>(cls: new () => T, input: unknown):
   const errors = validateSync(dto, {
     whitelist: true,
     forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
+    // Not forbidUnknownValues: it refuses any object of a DTO without decorators (EmptyDto, so `ping`);
+    // the input is known to be a plain object, and whitelist + forbidNonWhitelisted refuse every
+    // property a DTO does not declare.
+    forbidUnknownValues: false,
   });
   if (errors.length > 0) {
     const fields = flatten(errors);
