@@ -1,6 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { ChatError } from '#libs/client-sdk';
+import { chatEventCodec, conversationSubject, type MessageSent } from '#libs/events';
+import { EventStore, NatsClient } from '#libs/nats';
 import type { InboxMessage } from '#libs/protocol';
 import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
@@ -298,5 +301,49 @@ describe('group chats against the real stack', () => {
     const bobs = info.members.find((m) => m.userId === bob.userId);
     assert.ok(bobs?.deliveredAt && bobs.readAt, 'bob read it by reading past it');
     assert.deepEqual(info.members.map((m) => m.userId).sort(), [ann.userId, bob.userId].sort());
+  });
+
+  test('a message decided against an older membership but stored after a removal never reaches the removed member', async () => {
+    // The rule: the projector fans a message out to the members after every meta event stored before
+    // it, whatever membershipVersion the sender's gateway decided it against.
+    const { conversationId: g, version: before } = await ann.chat.createGroup('Race', [
+      bob.userId,
+      carol.userId,
+    ]);
+    await eventually(async () => carol.of(g).length === 1, 10_000, 'carol sees the group');
+    await ann.chat.removeMember(g, carol.userId);
+    await eventually(async () => carol.of(g).length === 2, 10_000, 'carol sees her removal');
+    // What a gateway that loaded the group before the removal would have appended a moment later.
+    const nats = await NatsClient.connect(stack.env.nats, 'groups-test');
+    try {
+      const store = new EventStore(nats.js, nats.jsm, chatEventCodec);
+      const event: MessageSent = {
+        type: 'MessageSent',
+        version: 1,
+        id: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        data: {
+          conversationId: g,
+          messageId: `${Date.now()}${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`,
+          senderUserId: ann.userId,
+          senderDeviceId: ann.deviceId,
+          clientMessageId: randomUUID(),
+          membershipVersion: before,
+          content: { type: 'text', text: 'decided before the removal' },
+          sentAt: new Date().toISOString(),
+        },
+      };
+      await store.append(conversationSubject(nats.topology, g, 'msg'), event);
+      await eventually(
+        async () => bob.of(g).some((m) => m.messageId === event.data.messageId),
+        10_000,
+        'bob gets it',
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(carol.of(g).length, 2, 'carol got nothing after her removal');
+      assert.ok(!carol.of(g).some((m) => m.messageId === event.data.messageId));
+    } finally {
+      await nats.nc.close();
+    }
   });
 });
