@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatError } from '#libs/client-sdk';
+import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUpMany, type TestDevice } from '../support/chat-users.js';
 import { connectRawDevices, type RawDevice } from '../support/raw-device.js';
@@ -23,6 +24,7 @@ describe(`a ${MEMBERS}-member group (the default maximum) on two gateways`, () =
     const urls = stack.wsUrls;
     devices = await connectRawDevices(
       members.map((m, i) => ({ url: urls[i % urls.length]!, accessToken: m.tokens.accessToken })),
+      { ack: true }, // as real clients do: each member's ack becomes a MessageDelivered
     );
     await creator.connect();
     ({ conversationId: group } = await creator.chat.createGroup(
@@ -53,6 +55,23 @@ describe(`a ${MEMBERS}-member group (the default maximum) on two gateways`, () =
       assert.equal(d.counts.size, 2, 'the "created" system message and the message, nothing else');
       for (const n of d.counts.values()) assert.equal(n, 1);
     }
+    // Every member acknowledged it: the sender sees "delivered" once, for all of them.
+    await eventually(
+      async () =>
+        creator.receipts.some(
+          (r) => r.status === 'delivered' && r.allMembers === true && r.messageIds?.includes(messageId),
+        ),
+      30_000,
+      'delivered to all 1023',
+    );
+    const status = await creator.chat.messageInfo(group, messageId);
+    assert.equal(status.members.length, MEMBERS - 1);
+    assert.ok(status.members.every((m) => m.deliveredAt));
+    assert.equal(
+      creator.receipts.filter((r) => r.status === 'delivered' && r.messageIds?.includes(messageId)).length,
+      1,
+      'one aggregate receipt, not one per member',
+    );
   });
 
   test(`adding a ${MEMBERS + 1}th member fails with GROUP_FULL naming the limit, and changes nothing`, async () => {

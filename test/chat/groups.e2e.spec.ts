@@ -347,3 +347,39 @@ describe('group chats against the real stack', () => {
     }
   });
 });
+
+describe('group settings from the environment: full history for later members, a small maximum', () => {
+  let small: ChatStack;
+  let a: TestDevice, b: TestDevice, c: TestDevice, d: TestDevice;
+  before(async () => {
+    small = await ChatStack.start({
+      overrides: { GROUP_HISTORY_FROM_JOIN: 'false', GROUP_MAX_MEMBERS: '3' },
+    });
+    [a, b, c, d] = (await signUpMany(small, 4)) as [TestDevice, TestDevice, TestDevice, TestDevice];
+    await Promise.all([a, c].map((x) => x.connect()));
+  });
+  after(async () => {
+    await Promise.all([a, c].map((x) => x.disconnect()));
+    await small.stop();
+  });
+
+  test('GROUP_MAX_MEMBERS=3: the fourth member is GROUP_FULL naming 3; GROUP_HISTORY_FROM_JOIN=false: all history', async () => {
+    const { conversationId: g } = await a.chat.createGroup('Three', [b.userId]);
+    const { messageId } = await a.chat.send(g, 'before c');
+    await a.chat.addMembers(g, [c.userId]);
+    const err = await a.chat.addMembers(g, [d.userId]).then(
+      () => assert.fail('the add succeeded'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ChatError);
+    assert.equal(err.code, 'GROUP_FULL');
+    assert.equal(err.details?.limit, 3);
+    await c.waitForMessages(g, 1);
+    await eventually(
+      async () => (await c.chat.history(g)).messages.some((m) => m.messageId === messageId),
+      10_000,
+      'c sees what was said before joining',
+    );
+    assert.equal((await c.chat.history(g)).messages[0]?.seq, 1);
+  });
+});
