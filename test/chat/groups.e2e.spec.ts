@@ -70,7 +70,7 @@ describe('group chats against the real stack', () => {
         const row = list.find((c) => c.conversationId === group);
         return row?.subject === 'Hikers' && row.kind === 'group' && row.members.length === 3;
       },
-      10_000,
+      20_000,
       "the group in bob's list",
     );
   });
@@ -130,14 +130,14 @@ describe('group chats against the real stack', () => {
 
   test('a removed member learns of the removal and receives nothing sent after it', async () => {
     await ann.chat.removeMember(group, carol.userId);
-    await eventually(async () => systemOf(carol, 'removed').length === 1, 10_000, 'carol sees her removal');
+    await eventually(async () => systemOf(carol, 'removed').length === 1, 20_000, 'carol sees her removal');
     const before = carol.of(group).length;
     const sent: string[] = [];
     for (let i = 0; i < 3; i++) sent.push((await ann.chat.send(group, `after carol ${i}`)).messageId);
     for (const d of [bob, dan]) {
       await eventually(
         async () => sent.every((id) => d.of(group).some((m) => m.messageId === id)),
-        10_000,
+        20_000,
         'members got them',
       );
     }
@@ -158,7 +158,7 @@ describe('group chats against the real stack', () => {
     await dan.chat.updateGroupInfo(group, { subject: 'Hikers & climbers' });
     await eve.chat.leaveGroup(group);
     for (const kind of ['promoted', 'demoted', 'settings_changed', 'renamed', 'left']) {
-      await eventually(async () => systemOf(dan, kind).length >= 1, 10_000, `dan sees ${kind}`);
+      await eventually(async () => systemOf(dan, kind).length >= 1, 20_000, `dan sees ${kind}`);
     }
     assert.equal(systemOf(dan, 'renamed')[0]?.system?.subject, 'Hikers & climbers');
     const seqs = dan.of(group).map((m) => m.seq);
@@ -197,7 +197,7 @@ describe('group chats against the real stack', () => {
               m.system?.kind === 'joined' &&
               m.system.userIds?.some((id) => extra.some((e) => e.userId === id)),
           ).length === 6,
-      10_000,
+      20_000,
       'six joined messages, one per add',
     );
   });
@@ -205,11 +205,11 @@ describe('group chats against the real stack', () => {
   test('replies quote the message; a private reply opens the 1:1 with its author, quoting the group message', async () => {
     const original = await ann.chat.send(group, 'who brings the map?');
     const reply = await bob.chat.send(group, 'I do', { replyTo: original.messageId });
-    await eventually(async () => ann.of(group).some((m) => m.messageId === reply.messageId), 10_000, 'reply');
+    await eventually(async () => ann.of(group).some((m) => m.messageId === reply.messageId), 20_000, 'reply');
     const got = ann.of(group).find((m) => m.messageId === reply.messageId)!;
     await eventually(
       async () => bob.of(group).some((m) => m.messageId === original.messageId),
-      10_000,
+      20_000,
       'original',
     );
     const originalSeq = bob.of(group).find((m) => m.messageId === original.messageId)!.seq;
@@ -222,7 +222,7 @@ describe('group chats against the real stack', () => {
     assert.equal(got.replyTo, original.messageId);
     const priv = await dan.chat.replyPrivately(group, original.messageId, 'can I borrow it?');
     assert.match(priv.conversationId, /^d_/);
-    await eventually(async () => ann.of(priv.conversationId).length === 1, 10_000, 'private reply');
+    await eventually(async () => ann.of(priv.conversationId).length === 1, 20_000, 'private reply');
     const p = ann.of(priv.conversationId)[0]!;
     assert.equal(p.text, 'can I borrow it?');
     assert.deepEqual(
@@ -237,16 +237,16 @@ describe('group chats against the real stack', () => {
 
   test("a mention is flagged in the mentioned member's list until read", async () => {
     const { messageId } = await ann.chat.send(group, `@dan bring snacks`, { mentions: [dan.userId] });
-    await eventually(async () => dan.of(group).some((m) => m.messageId === messageId), 10_000, 'mention');
+    await eventually(async () => dan.of(group).some((m) => m.messageId === messageId), 20_000, 'mention');
     assert.deepEqual(dan.of(group).find((m) => m.messageId === messageId)?.mentions, [dan.userId]);
     const row = async (d: TestDevice) =>
       (await d.chat.listConversations()).conversations.find((c) => c.conversationId === group);
-    await eventually(async () => (await row(dan))?.mentioned === true, 10_000, 'dan is flagged');
+    await eventually(async () => (await row(dan))?.mentioned === true, 20_000, 'dan is flagged');
     assert.equal((await row(bob))?.mentioned, undefined, 'bob is not');
     await dan.chat.markRead(group, messageId);
     await eventually(
       async () => (await row(dan))?.mentioned === undefined,
-      10_000,
+      20_000,
       'flag cleared by reading',
     );
   });
@@ -268,7 +268,7 @@ describe('group chats against the real stack', () => {
           !!byUser.get(ann.userId)?.readAt
         );
       },
-      15_000,
+      30_000,
       'delivered to ann and bob, read by ann',
     );
     const info = await dan.chat.messageInfo(group, messageId);
@@ -283,18 +283,18 @@ describe('group chats against the real stack', () => {
       dan.receipts.filter((r) => r.conversationId === small && r.status === status && r.allMembers);
     await eventually(
       async () => aggregate('delivered').some((r) => r.messageIds?.includes(messageId)),
-      10_000,
+      20_000,
       'delivered to all',
     );
     await ann.chat.markRead(small, messageId);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(aggregate('read').length, 0, 'bob has not read it yet');
     const later = await ann.chat.send(small, 'later');
-    await eventually(async () => bob.of(small).some((m) => m.messageId === later.messageId), 10_000, 'later');
+    await eventually(async () => bob.of(small).some((m) => m.messageId === later.messageId), 20_000, 'later');
     await bob.chat.markRead(small, later.messageId);
     await eventually(
       async () => aggregate('read').some((r) => r.upToMessageId === messageId),
-      10_000,
+      20_000,
       'read by all',
     );
     const info = await dan.chat.messageInfo(small, messageId);
@@ -310,9 +310,9 @@ describe('group chats against the real stack', () => {
       bob.userId,
       carol.userId,
     ]);
-    await eventually(async () => carol.of(g).length === 1, 10_000, 'carol sees the group');
+    await eventually(async () => carol.of(g).length === 1, 20_000, 'carol sees the group');
     await ann.chat.removeMember(g, carol.userId);
-    await eventually(async () => carol.of(g).length === 2, 10_000, 'carol sees her removal');
+    await eventually(async () => carol.of(g).length === 2, 20_000, 'carol sees her removal');
     // What a gateway that loaded the group before the removal would have appended a moment later.
     const nats = await NatsClient.connect(stack.env.nats, 'groups-test');
     try {
@@ -336,7 +336,7 @@ describe('group chats against the real stack', () => {
       await store.append(conversationSubject(nats.topology, g, 'msg'), event);
       await eventually(
         async () => bob.of(g).some((m) => m.messageId === event.data.messageId),
-        10_000,
+        20_000,
         'bob gets it',
       );
       await new Promise((r) => setTimeout(r, 500));
@@ -377,7 +377,7 @@ describe('group settings from the environment: full history for later members, a
     await c.waitForMessages(g, 1);
     await eventually(
       async () => (await c.chat.history(g)).messages.some((m) => m.messageId === messageId),
-      10_000,
+      20_000,
       'c sees what was said before joining',
     );
     assert.equal((await c.chat.history(g)).messages[0]?.seq, 1);
