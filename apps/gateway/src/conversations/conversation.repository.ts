@@ -87,10 +87,20 @@ export class ConversationRepository {
     msgId?: string,
   ): Promise<{ events: readonly ConversationEvent[]; acks: AppendResult[] }> {
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(conversationId);
-      let { state, version } = loaded;
-      const decision = decideConversation(command, state, { now, newEventId: randomUUID });
+      // A delivery receipt needs no fresh membership (it only names messages the device received, and
+      // aggregates are counted against the projector's members): a cached state that accepts it saves
+      // a round trip for each of a large group's thousand acks per message. A refusal is re-decided on
+      // fresh state (the member may have joined since); everything else is decided fresh.
+      const cached = command.type === 'AcknowledgeDelivery' ? this.cache.get(conversationId) : undefined;
+      let loaded = cached ?? (await this.load(conversationId));
+      const ctx = { now, newEventId: randomUUID };
+      let decision = decideConversation(command, loaded.state, ctx);
+      if (!decision.ok && cached) {
+        loaded = await this.load(conversationId);
+        decision = decideConversation(command, loaded.state, ctx);
+      }
       if (!decision.ok) throw ApiError.fromDomain(decision.error);
+      let { state, version } = loaded;
       try {
         const acks: AppendResult[] = [];
         for (const event of decision.events) {
