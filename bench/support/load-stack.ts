@@ -1,5 +1,5 @@
 import { ChatStack } from '../../test/support/chat-stack.js';
-import { signUp, type TestDevice } from '../../test/support/chat-users.js';
+import { signUpMany as signUpUsers, type TestDevice } from '../../test/support/chat-users.js';
 import { progress } from './report.js';
 
 /** An isolated deployment for a benchmark: the per-device rate limit is lifted so the load is not refused. */
@@ -14,16 +14,9 @@ export async function startLoadStack(
   });
 }
 
-/** Signs up `n` users through the real HTTP API, a few at a time, with progress. */
-export async function signUpMany(stack: ChatStack, n: number, concurrency = 16): Promise<TestDevice[]> {
-  const out: TestDevice[] = new Array<TestDevice>(n);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) {
-      out[i] = await signUp(stack, stack.liveGateways[i % stack.liveGateways.length]);
-      if ((i + 1) % 100 === 0) progress(`  signed up ${i + 1}/${n}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
-  return out;
+/** Signs up `n` users through the real HTTP API, with progress every hundred. */
+export function signUpMany(stack: ChatStack, n: number): Promise<TestDevice[]> {
+  return signUpUsers(stack, n, 32, (done) => {
+    if (done % 100 === 0 || done === n) progress(`  signed up ${done}/${n}`);
+  });
 }

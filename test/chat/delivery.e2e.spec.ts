@@ -89,6 +89,7 @@ describe('1:1 delivery: two users with two devices each on two gateway processes
   test("receipts reach a sender's device that was offline, after it reconnects", async () => {
     await alice2.disconnect();
     const { messageId } = await alice1.chat.send(conversationId, 'while your laptop sleeps');
+    // Wait for this very message (a count would already be met by the earlier ones).
     await eventually(
       async () => bob1.of(conversationId).some((m) => m.messageId === messageId),
       10_000,

@@ -10,6 +10,8 @@ import { createTestEnv, type TestEnv } from './test-env.js';
 export class ChatStack {
   readonly gateways: AppProcess[] = [];
   projector?: AppProcess;
+  /** Codes the development sender logged, by phone, indexed as the lines arrive (no rescans). */
+  private readonly codes = new Map<string, string[]>();
 
   private constructor(readonly env: TestEnv) {}
 
@@ -29,7 +31,32 @@ export class ChatStack {
       INSTANCE_ID: `gateway-${this.gateways.length + 1}`,
     });
     this.gateways.push(g);
+    this.indexCodes(g);
     return g;
+  }
+
+  private indexCodes(g: AppProcess): void {
+    const scan = (text: string): void => {
+      for (const line of text.split('\n')) {
+        if (!line.includes('"code"') || !line.includes('"phone"')) continue;
+        try {
+          const { phone, code } = JSON.parse(line) as { phone?: string; code?: string };
+          if (phone && code) this.codes.set(phone, [...(this.codes.get(phone) ?? []), code]);
+        } catch {
+          // not a JSON log line
+        }
+      }
+    };
+    let rest = g.output.join('');
+    const lastNewline = rest.lastIndexOf('\n');
+    scan(rest.slice(0, lastNewline + 1));
+    rest = rest.slice(lastNewline + 1);
+    g.child.stdout!.on('data', (chunk: Buffer) => {
+      const text = rest + chunk.toString();
+      const end = text.lastIndexOf('\n');
+      scan(text.slice(0, end + 1));
+      rest = text.slice(end + 1);
+    });
   }
 
   async startProjector(): Promise<AppProcess> {
@@ -50,26 +77,17 @@ export class ChatStack {
     return this.liveGateways.map((g) => this.wsUrl(g));
   }
 
-  private codeLines(phone: string): string[] {
-    return this.gateways.flatMap((g) =>
-      g.output
-        .join('')
-        .split('\n')
-        .filter((l) => l.includes(`"phone":"${phone}"`) && l.includes('"code"')),
-    );
-  }
-
   /**
    * Runs `request` (which asks for a code) and returns the new code the development sender logged for
    * this phone: the only way to learn it, as for a person reading an SMS.
    */
   async newCode(phone: string, request: () => Promise<unknown>, timeoutMs = 5000): Promise<string> {
-    const before = this.codeLines(phone).length;
+    const before = this.codes.get(phone)?.length ?? 0;
     await request();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const lines = this.codeLines(phone);
-      if (lines.length > before) return (JSON.parse(lines.at(-1)!) as { code: string }).code;
+      const codes = this.codes.get(phone) ?? [];
+      if (codes.length > before) return codes.at(-1)!;
       if (Date.now() > deadline) throw new Error(`no verification code logged for ${phone}`);
       await new Promise((r) => setTimeout(r, 20));
     }

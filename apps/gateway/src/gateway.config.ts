@@ -1,4 +1,4 @@
-import { IsIn, IsInt, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, Max, Min, MinLength } from 'class-validator';
 import {
   CassandraConfig,
   MediaConfig,
@@ -6,6 +6,7 @@ import {
   ProcessConfig,
   RedisConfig,
   S3Config,
+  ToBool,
   ToInt,
 } from '#libs/config';
 
@@ -67,6 +68,20 @@ export class MessagingConfig {
   RATE_LIMIT_BURST = 200;
 }
 
+export class GroupsConfig {
+  /** Members a group may have, its creator included; adding beyond it fails with GROUP_FULL. */
+  @ToInt()
+  @IsInt({ message: 'the most members a group may have' })
+  @Min(2, { message: 'at least 2' })
+  @Max(100_000, { message: 'at most 100000' })
+  GROUP_MAX_MEMBERS = 1024;
+
+  /** true: a member added later sees the group's history only from joining; false: all of it. */
+  @ToBool()
+  @IsBoolean({ message: 'true or false' })
+  GROUP_HISTORY_FROM_JOIN = true;
+}
+
 /** Every environment variable the gateway reads, by section. */
 export const gatewayConfigSpec = {
   process: ProcessConfig,
@@ -77,4 +92,5 @@ export const gatewayConfigSpec = {
   auth: AuthConfig,
   messaging: MessagingConfig,
   media: MediaConfig,
+  groups: GroupsConfig,
 };

@@ -23,7 +23,8 @@ import { ApiErrorFilter } from './http/api-error.filter.js';
 import { MessageIdService } from './ids/message-id.service.js';
 import { MediaController } from './media/media.controller.js';
 import { MediaService } from './media/media.service.js';
-import { AUTH_CONFIG, CODE_SENDER, MEDIA_CONFIG, MESSAGING_CONFIG } from './tokens.js';
+import { GroupCommands } from './groups/group-commands.js';
+import { AUTH_CONFIG, CODE_SENDER, GROUPS_CONFIG, MEDIA_CONFIG, MESSAGING_CONFIG } from './tokens.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
 import { AckHandler } from './ws/handlers/ack.handler.js';
@@ -35,6 +36,22 @@ import { ReadHandler } from './ws/handlers/read.handler.js';
 import { SendMessageHandler } from './ws/handlers/send-message.handler.js';
 import { SyncHandler } from './ws/handlers/sync.handler.js';
 import { LiveSessions } from './ws/live-sessions.js';
+import { CreateGroupHandler } from './ws/handlers/groups/create-group.handler.js';
+import {
+  GroupInfoHandler,
+  UpdateInfoHandler,
+  UpdateSettingsHandler,
+} from './ws/handlers/groups/group-info.handlers.js';
+import {
+  AddMembersHandler,
+  DemoteHandler,
+  LeaveGroupHandler,
+  PromoteHandler,
+  RemoveMemberHandler,
+} from './ws/handlers/groups/group-membership.handlers.js';
+import { MessageInfoHandler } from './ws/handlers/groups/message-info.handler.js';
+import { ReplyPrivatelyHandler } from './ws/handlers/groups/reply-privately.handler.js';
+import { GroupHandlers } from './ws/handlers/groups/group-handlers.js';
 
 /** The composition root of the gateway: infrastructure, then services, then the HTTP and WebSocket edges. */
 @Module({})
@@ -66,6 +83,7 @@ export class GatewayModule {
         { provide: AUTH_CONFIG, useValue: config.auth },
         { provide: MESSAGING_CONFIG, useValue: config.messaging },
         { provide: MEDIA_CONFIG, useValue: config.media },
+        { provide: GROUPS_CONFIG, useValue: config.groups },
         { provide: CODE_SENDER, inject: [LOGGER], useFactory: (log: Logger) => new LogCodeSender(log) },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         TokenService,
@@ -85,6 +103,19 @@ export class GatewayModule {
         ConversationsHandler,
         OpenDirectHandler,
         PingHandler,
+        GroupCommands,
+        CreateGroupHandler,
+        AddMembersHandler,
+        RemoveMemberHandler,
+        LeaveGroupHandler,
+        PromoteHandler,
+        DemoteHandler,
+        UpdateInfoHandler,
+        UpdateSettingsHandler,
+        GroupInfoHandler,
+        MessageInfoHandler,
+        ReplyPrivatelyHandler,
+        GroupHandlers,
         FrameRouter,
         ChatGateway,
       ],

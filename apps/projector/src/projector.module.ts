@@ -10,6 +10,8 @@ import { S3Module } from '#libs/s3';
 import { ConversationProjection } from './projections/conversation.projection.js';
 import { FanOut } from './projections/fan-out.js';
 import { MediaSweeper } from './projections/media-sweeper.js';
+import { GroupProjection } from './projections/group.projection.js';
+import { GroupReceipts } from './projections/group-receipts.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
@@ -43,6 +45,8 @@ export class ProjectorModule {
         { provide: PROJECTOR_SETTINGS, useValue: config.projector },
         UsersBarrier,
         FanOut,
+        GroupProjection,
+        GroupReceipts,
         ConversationProjection,
         UserProjection,
         ProjectionRunner,

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import {
   CLOSE_CODES,
   type ErrorBody,
+  type GroupPermission,
   type InboxMessage,
   type MediaAttachment,
   type Receipt,
@@ -113,13 +114,14 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   send(
     conversationId: string,
     text: string,
-    opts: { clientMessageId?: string; replyTo?: string } = {},
+    opts: { clientMessageId?: string; replyTo?: string; mentions?: string[] } = {},
   ): Promise<Requests['message.send']['result']> {
     return this.request('message.send', {
       conversationId,
       clientMessageId: opts.clientMessageId ?? randomUUID(),
       text,
       ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
+      ...(opts.mentions ? { mentions: opts.mentions } : {}),
     });
   }
 
@@ -135,6 +137,76 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       media,
       ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
     });
+  }
+
+  /** Replies to a group message in the 1:1 conversation with its author, quoting it. */
+  replyPrivately(
+    groupConversationId: string,
+    messageId: string,
+    text: string,
+    opts: { clientMessageId?: string } = {},
+  ): Promise<Requests['message.reply_privately']['result']> {
+    return this.request('message.reply_privately', {
+      groupConversationId,
+      messageId,
+      text,
+      clientMessageId: opts.clientMessageId ?? randomUUID(),
+    });
+  }
+
+  /** Each member's delivered and read time of a message. */
+  messageInfo(conversationId: string, messageId: string): Promise<Requests['message.info']['result']> {
+    return this.request('message.info', { conversationId, messageId });
+  }
+
+  createGroup(
+    subject: string,
+    members: string[],
+    opts: { description?: string } = {},
+  ): Promise<Requests['group.create']['result']> {
+    return this.request('group.create', {
+      subject,
+      members,
+      ...(opts.description !== undefined ? { description: opts.description } : {}),
+    });
+  }
+
+  addMembers(conversationId: string, userIds: string[]): Promise<Requests['group.add_members']['result']> {
+    return this.request('group.add_members', { conversationId, userIds });
+  }
+
+  removeMember(conversationId: string, userId: string): Promise<Requests['group.remove_member']['result']> {
+    return this.request('group.remove_member', { conversationId, userId });
+  }
+
+  leaveGroup(conversationId: string): Promise<Requests['group.leave']['result']> {
+    return this.request('group.leave', { conversationId });
+  }
+
+  promote(conversationId: string, userId: string): Promise<Requests['group.promote']['result']> {
+    return this.request('group.promote', { conversationId, userId });
+  }
+
+  demote(conversationId: string, userId: string): Promise<Requests['group.demote']['result']> {
+    return this.request('group.demote', { conversationId, userId });
+  }
+
+  updateGroupInfo(
+    conversationId: string,
+    change: { subject?: string; description?: string },
+  ): Promise<Requests['group.update_info']['result']> {
+    return this.request('group.update_info', { conversationId, ...change });
+  }
+
+  updateGroupSettings(
+    conversationId: string,
+    change: { sendMessages?: GroupPermission; editInfo?: GroupPermission },
+  ): Promise<Requests['group.update_settings']['result']> {
+    return this.request('group.update_settings', { conversationId, ...change });
+  }
+
+  groupInfo(conversationId: string): Promise<Requests['group.info']['result']> {
+    return this.request('group.info', { conversationId });
   }
 
   openDirect(userId: string): Promise<Requests['conversation.open_direct']['result']> {

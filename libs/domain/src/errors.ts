@@ -8,7 +8,10 @@ export type DomainErrorCode =
   | 'FORBIDDEN'
   | 'ALREADY_EXISTS'
   | 'MEDIA_NOT_READY'
-  | 'MEDIA_NOT_ACCESSIBLE';
+  | 'MEDIA_NOT_ACCESSIBLE'
+  | 'NOT_AN_ADMIN'
+  | 'ALREADY_A_MEMBER'
+  | 'GROUP_FULL';
 
 export class DomainError {
   constructor(

@@ -5,3 +5,5 @@ export * from './user/user.decider.js';
 export * from './conversation/conversation.state.js';
 export * from './conversation/conversation.decider.js';
 export * from './conversation/media-content.js';
+export * from './conversation/group.commands.js';
+export * from './conversation/group.decider.js';

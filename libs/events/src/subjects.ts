@@ -39,11 +39,6 @@ export function conversationSubject(
   return `${subjectRoot(space)}.conv.${partitionOf(conversationId, space.partitions)}.${conversationId}.${kind}`;
 }
 
-/** Every subject of one conversation (meta, msg, rcpt): the logical per-conversation stream. */
-export function conversationFilter(space: SubjectSpace, conversationId: string): string {
-  return `${subjectRoot(space)}.conv.${partitionOf(conversationId, space.partitions)}.${conversationId}.>`;
-}
-
 export function userSubject(space: SubjectSpace, userId: string): string {
   return `${subjectRoot(space)}.user.${userId}`;
 }

@@ -22,6 +22,9 @@ export const ERROR_CODES = [
   'MEDIA_NOT_READY',
   'MEDIA_NOT_ACCESSIBLE',
   'MEDIA_GONE',
+  'NOT_AN_ADMIN',
+  'ALREADY_A_MEMBER',
+  'GROUP_FULL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -56,7 +56,66 @@ export interface InboxMessage {
   readonly text: string;
   readonly media?: MediaReference;
   readonly replyTo?: string;
+  /** The message replied to, resolvable with history.get (its conversation is another one for a private reply). */
+  readonly quote?: QuotedMessage;
+  /** Members mentioned in the text. */
+  readonly mentions?: readonly string[];
+  /** Set on system messages (someone joined, left, ...): they take a seq like any message. */
+  readonly system?: SystemNotice;
   readonly sentAt: string;
+}
+
+export interface QuotedMessage {
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly senderUserId?: string;
+  readonly seq?: number;
+}
+
+export type GroupPermission = 'everyone' | 'admins';
+export interface GroupSettings {
+  readonly sendMessages: GroupPermission;
+  readonly editInfo: GroupPermission;
+}
+
+export type SystemNoticeKind =
+  'created' | 'joined' | 'left' | 'removed' | 'promoted' | 'demoted' | 'renamed' | 'settings_changed';
+
+/** What a system message says: `actorUserId` did `kind` to `userIds`. */
+export interface SystemNotice {
+  readonly kind: SystemNoticeKind;
+  readonly actorUserId: string;
+  readonly userIds?: readonly string[];
+  readonly subject?: string;
+  readonly description?: string;
+  readonly settings?: GroupSettings;
+}
+
+export interface GroupMember {
+  readonly userId: string;
+  readonly role: 'admin' | 'member';
+}
+
+export interface GroupInfo {
+  readonly conversationId: string;
+  readonly subject: string;
+  readonly description?: string;
+  readonly settings: GroupSettings;
+  readonly members: readonly GroupMember[];
+  /** The stream sequence of the group's last membership or settings change. */
+  readonly version: number;
+}
+
+export interface MemberStatus {
+  readonly userId: string;
+  readonly deliveredAt?: string;
+  readonly readAt?: string;
+}
+
+/** What a group change answers: the group's version after it. */
+export interface GroupChangeResult {
+  readonly conversationId: string;
+  readonly version: number;
 }
 
 export type HistoryMessage = Omit<InboxMessage, 'entryId'>;
@@ -69,6 +128,8 @@ export interface Receipt {
   readonly deviceId: string;
   readonly messageIds?: readonly string[];
   readonly upToMessageId?: string;
+  /** Groups: delivered to / read by every current member; userId is the member whose receipt completed it. */
+  readonly allMembers?: true;
   readonly at: string;
 }
 
@@ -79,6 +140,18 @@ export interface ConversationSummary {
   readonly lastActivityAt: string;
   readonly lastMessage?: HistoryMessage;
   readonly unreadCount: number;
+  /** Groups: the subject. */
+  readonly subject?: string;
+  /** A message since the last read one mentions this user. */
+  readonly mentioned?: boolean;
+}
+
+export interface SendResult {
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly clientMessageId: string;
+  readonly sentAt: string;
+  readonly duplicate: boolean;
 }
 
 /** Every request a client can send, with its data and its result data. */
@@ -97,15 +170,36 @@ export interface Requests {
       text?: string;
       media?: MediaAttachment;
       replyTo?: string;
+      mentions?: string[];
     };
-    result: {
-      conversationId: string;
-      messageId: string;
-      clientMessageId: string;
-      sentAt: string;
-      duplicate: boolean;
-    };
+    result: SendResult;
   };
+  'message.reply_privately': {
+    data: { groupConversationId: string; messageId: string; clientMessageId: string; text: string };
+    result: SendResult;
+  };
+  'message.info': {
+    data: { conversationId: string; messageId: string };
+    result: { conversationId: string; messageId: string; members: MemberStatus[] };
+  };
+  'group.create': {
+    data: { subject: string; description?: string; members: string[] };
+    result: GroupChangeResult;
+  };
+  'group.add_members': { data: { conversationId: string; userIds: string[] }; result: GroupChangeResult };
+  'group.remove_member': { data: { conversationId: string; userId: string }; result: GroupChangeResult };
+  'group.leave': { data: { conversationId: string }; result: GroupChangeResult };
+  'group.promote': { data: { conversationId: string; userId: string }; result: GroupChangeResult };
+  'group.demote': { data: { conversationId: string; userId: string }; result: GroupChangeResult };
+  'group.update_info': {
+    data: { conversationId: string; subject?: string; description?: string };
+    result: GroupChangeResult;
+  };
+  'group.update_settings': {
+    data: { conversationId: string; sendMessages?: GroupPermission; editInfo?: GroupPermission };
+    result: GroupChangeResult;
+  };
+  'group.info': { data: { conversationId: string }; result: GroupInfo };
   ack: { data: { entries: string[] }; result: { acked: number; cursor: string } };
   'message.read': { data: { conversationId: string; upToMessageId: string }; result: Record<string, never> };
   'history.get': {
@@ -124,6 +218,17 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'message.read',
   'history.get',
   'conversations.list',
+  'message.reply_privately',
+  'message.info',
+  'group.create',
+  'group.add_members',
+  'group.remove_member',
+  'group.leave',
+  'group.promote',
+  'group.demote',
+  'group.update_info',
+  'group.update_settings',
+  'group.info',
 ];
 
 export interface ClientFrame<T extends RequestType = RequestType> {

@@ -35,12 +35,54 @@ export class ConversationStore {
       'INSERT INTO conversations (conversation_id, kind, members, created_by, created_at, last_message_seq, last_activity_at, applied_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [c.conversationId, c.kind, c.members, createdBy, at, c.lastMessageSeq, at, c.appliedSequence],
     );
+    await this.listFor(c, c.members, at);
+  }
+
+  /**
+   * Puts a conversation in these users' lists. A group's list rows carry no member set (it would be
+   * copied into every member's row): its members are read from the conversation when listed.
+   */
+  private async listFor(
+    c: Pick<ConversationRow, 'conversationId' | 'kind' | 'members'>,
+    userIds: readonly string[],
+    at: Date,
+  ): Promise<void> {
+    const members = c.kind === 'direct' ? c.members : null;
     await Promise.all(
-      c.members.map((userId) =>
+      userIds.map((userId) =>
         this.cql.execute(
           // read_up_to_seq is left to markRead alone: its writes are ordered by USING TIMESTAMP.
           'INSERT INTO conversations_by_user (user_id, conversation_id, kind, members, last_activity_at, last_message_seq) VALUES (?, ?, ?, ?, ?, ?)',
-          [userId, c.conversationId, c.kind, c.members, at, 0],
+          [userId, c.conversationId, c.kind, members, at, 0],
+        ),
+      ),
+    );
+  }
+
+  /** New group members: in the conversation's member set and, from now on, in their lists. */
+  async addMembers(conversationId: string, userIds: readonly string[], at: Date): Promise<void> {
+    await this.cql.execute('UPDATE conversations SET members = members + ? WHERE conversation_id = ?', [
+      userIds,
+      conversationId,
+    ]);
+    await this.listFor({ conversationId, kind: 'group', members: [] }, userIds, at);
+  }
+
+  /** A removed or departed member keeps the group in their list (its past stays readable to the client) but gets nothing new. */
+  async removeMember(conversationId: string, userId: string): Promise<void> {
+    await this.cql.execute('UPDATE conversations SET members = members - ? WHERE conversation_id = ?', [
+      [userId],
+      conversationId,
+    ]);
+  }
+
+  /** Flags a message that mentions these users in their lists until they read past it. */
+  async recordMentions(userIds: readonly string[], conversationId: string, seq: number): Promise<void> {
+    await Promise.all(
+      userIds.map((userId) =>
+        this.cql.execute(
+          `UPDATE conversations_by_user USING TIMESTAMP ${Math.floor(seq)} SET last_mention_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+          [seq, userId, conversationId],
         ),
       ),
     );
@@ -98,17 +140,38 @@ export class ConversationStore {
     );
   }
 
+  /** Each user's read marker (seq) in a conversation; 0 when they have read nothing. */
+  async readMarks(conversationId: string, userIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const BATCH = 64;
+    for (let i = 0; i < userIds.length; i += BATCH) {
+      await Promise.all(
+        userIds.slice(i, i + BATCH).map(async (userId) => {
+          const row = (
+            await this.cql.execute(
+              'SELECT read_up_to_seq FROM conversations_by_user WHERE user_id = ? AND conversation_id = ?',
+              [userId, conversationId],
+            )
+          ).first();
+          out.set(userId, Number(row?.get('read_up_to_seq') ?? 0));
+        }),
+      );
+    }
+    return out;
+  }
+
   async listForUser(userId: string, limit: number): Promise<ConversationSummary[]> {
     const rs = await this.cql.execute(
-      'SELECT conversation_id, kind, members, last_activity_at, last_message, last_message_seq, read_up_to_seq FROM conversations_by_user WHERE user_id = ?',
+      'SELECT conversation_id, kind, members, last_activity_at, last_message, last_message_seq, read_up_to_seq, last_mention_seq FROM conversations_by_user WHERE user_id = ?',
       [userId],
       { fetchSize: 5000 },
     );
-    return rs.rows
+    const page = rs.rows
       .map((r): ConversationSummary => {
         const last = r.get('last_message') as string | null;
         const lastSeq = Number(r.get('last_message_seq') ?? 0);
         const readSeq = Number(r.get('read_up_to_seq') ?? 0);
+        const mentionSeq = Number(r.get('last_mention_seq') ?? 0);
         return {
           conversationId: r.get('conversation_id') as string,
           kind: r.get('kind') as 'direct' | 'group',
@@ -116,9 +179,17 @@ export class ConversationStore {
           lastActivityAt: (r.get('last_activity_at') as Date).toISOString(),
           ...(last ? { lastMessage: JSON.parse(last) as HistoryMessage } : {}),
           unreadCount: Math.max(0, lastSeq - readSeq),
+          ...(mentionSeq > readSeq ? { mentioned: true } : {}),
         };
       })
       .sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt))
       .slice(0, limit);
+    return Promise.all(
+      page.map(async (c) => {
+        if (c.kind !== 'group') return c;
+        const group = await this.get(c.conversationId);
+        return { ...c, members: group ? [...group.members].sort() : [] };
+      }),
+    );
   }
 }

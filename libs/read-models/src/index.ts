@@ -5,6 +5,7 @@ export * from './conversation.store.js';
 export * from './device.store.js';
 export * from './receipt.store.js';
 export * from './media.store.js';
+export * from './group.store.js';
 export * from './read-models.module.js';
 export * from './read-model-versions.js';
 export * from './users-model.js';

@@ -2,13 +2,14 @@ import { Global, Module } from '@nestjs/common';
 import { CASSANDRA_CLIENT, type CqlClient } from '#libs/cassandra';
 import { ConversationStore } from './conversation.store.js';
 import { DeviceStore } from './device.store.js';
+import { GroupStore } from './group.store.js';
 import { InboxStore } from './inbox.store.js';
 import { MediaStore } from './media.store.js';
 import { ReadModelVersions } from './read-model-versions.js';
 import { ReceiptStore } from './receipt.store.js';
 import { TimelineStore } from './timeline.store.js';
 
-const stores = [InboxStore, TimelineStore, ConversationStore, ReceiptStore, MediaStore];
+const stores = [InboxStore, TimelineStore, ConversationStore, ReceiptStore, MediaStore, GroupStore];
 
 /** The read-model stores over the Cassandra client (requires CassandraModule). */
 @Global()

@@ -45,4 +45,24 @@ export class ReceiptStore {
       };
     });
   }
+
+  /** A member read up to this seq (a marker per read, so older messages keep their first read time). */
+  async readMarker(conversationId: string, userId: string, seq: number, at: Date): Promise<void> {
+    await this.cql.execute(
+      'INSERT INTO read_markers (conversation_id, user_id, seq, read_at) VALUES (?, ?, ?, ?)',
+      [conversationId, userId, seq, at],
+    );
+  }
+
+  /** When a member first read up to or past this seq, if they have. */
+  async readAt(conversationId: string, userId: string, seq: number): Promise<string | undefined> {
+    const row = (
+      await this.cql.execute(
+        'SELECT read_at FROM read_markers WHERE conversation_id = ? AND user_id = ? AND seq >= ? ORDER BY seq ASC LIMIT 1',
+        [conversationId, userId, seq],
+      )
+    ).first();
+    const at = row?.get('read_at') as Date | null | undefined;
+    return at ? at.toISOString() : undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import type { CqlClient } from '#libs/cassandra';
-import type { HistoryMessage, MediaReference } from '#libs/protocol';
+import type { HistoryMessage, MediaReference, QuotedMessage, SystemNotice } from '#libs/protocol';
 
 /** Messages per bucket of the timeline: partitions stay bounded however long a conversation runs. */
 export const TIMELINE_BUCKET_SIZE = 10_000;
@@ -18,7 +18,7 @@ export class TimelineStore {
     const ttl = ttlSeconds ? ` USING TTL ${Math.floor(ttlSeconds)}` : '';
     await Promise.all([
       this.cql.execute(
-        `INSERT INTO messages_by_conversation (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, media, reply_to, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
+        `INSERT INTO messages_by_conversation (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, media, reply_to, sent_at, system, mentions, quote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
         [
           m.conversationId,
           bucketOf(m.seq),
@@ -31,23 +31,29 @@ export class TimelineStore {
           m.media ? JSON.stringify(m.media) : null,
           m.replyTo ?? null,
           new Date(m.sentAt),
+          m.system ? JSON.stringify(m.system) : null,
+          m.mentions && m.mentions.length > 0 ? [...m.mentions] : null,
+          m.quote ? JSON.stringify(m.quote) : null,
         ],
       ),
       this.cql.execute(
         `INSERT INTO messages_by_id (conversation_id, message_id, seq, sender_user_id) VALUES (?, ?, ?, ?)${ttl}`,
         [m.conversationId, m.messageId, m.seq, m.senderUserId],
       ),
-      this.cql.execute(
-        'INSERT INTO client_messages (sender_user_id, sender_device_id, client_message_id, conversation_id, message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)',
-        [
-          m.senderUserId,
-          m.senderDeviceId,
-          m.clientMessageId,
-          m.conversationId,
-          m.messageId,
-          new Date(m.sentAt),
-        ],
-      ),
+      // System messages have no client id to remember.
+      m.system
+        ? Promise.resolve()
+        : this.cql.execute(
+            'INSERT INTO client_messages (sender_user_id, sender_device_id, client_message_id, conversation_id, message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)',
+            [
+              m.senderUserId,
+              m.senderDeviceId,
+              m.clientMessageId,
+              m.conversationId,
+              m.messageId,
+              new Date(m.sentAt),
+            ],
+          ),
     ]);
   }
 
@@ -117,6 +123,9 @@ export class TimelineStore {
 function toMessage(r: { get(name: string): unknown }): HistoryMessage {
   const replyTo = r.get('reply_to');
   const media = r.get('media');
+  const system = r.get('system') as string | null;
+  const mentions = r.get('mentions') as string[] | null;
+  const quote = r.get('quote') as string | null;
   return {
     conversationId: r.get('conversation_id') as string,
     messageId: String(r.get('message_id')),
@@ -127,6 +136,9 @@ function toMessage(r: { get(name: string): unknown }): HistoryMessage {
     text: r.get('body') as string,
     ...(typeof media === 'string' ? { media: JSON.parse(media) as MediaReference } : {}),
     ...(replyTo !== null && replyTo !== undefined ? { replyTo: String(replyTo) } : {}),
+    ...(quote ? { quote: JSON.parse(quote) as QuotedMessage } : {}),
+    ...(mentions && mentions.length > 0 ? { mentions: [...mentions].sort() } : {}),
+    ...(system ? { system: JSON.parse(system) as SystemNotice } : {}),
     sentAt: (r.get('sent_at') as Date).toISOString(),
   };
 }

@@ -6,7 +6,19 @@ export function involvesUser(event: ChatEvent, userId: string): boolean {
     case 'ConversationCreated':
       return event.data.createdBy === userId || event.data.members.some((m) => m.userId === userId);
     case 'MessageSent':
-      return event.data.senderUserId === userId;
+      return event.data.senderUserId === userId || (event.data.mentions ?? []).includes(userId);
+    case 'GroupMembersAdded':
+      return event.data.addedBy === userId || event.data.userIds.includes(userId);
+    case 'GroupMemberRemoved':
+      return event.data.removedBy === userId || event.data.userId === userId;
+    case 'GroupMemberLeft':
+      return event.data.userId === userId || event.data.newAdminUserId === userId;
+    case 'GroupAdminPromoted':
+    case 'GroupAdminDemoted':
+      return event.data.by === userId || event.data.userId === userId;
+    case 'GroupInfoChanged':
+    case 'GroupSettingsChanged':
+      return event.data.changedBy === userId;
     case 'MessageDelivered':
     case 'MessageRead':
     case 'UserRegistered':

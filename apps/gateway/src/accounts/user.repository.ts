@@ -15,6 +15,16 @@ export class UserRepository {
     @Inject(CHAT_EVENT_STORE) private readonly store: EventStore<ChatEvent>,
   ) {}
 
+  /** Whether an account exists: one direct get of its subject's last event, cheap enough for a whole group. */
+  async exists(userId: string): Promise<boolean> {
+    return (
+      (await this.store.lastSequence(
+        userStreamName(this.nats.topology),
+        userSubject(this.nats.topology, userId),
+      )) > 0
+    );
+  }
+
   async load(userId: string): Promise<{ state: UserState; version: number }> {
     const events = await this.store.read(
       userStreamName(this.nats.topology),

@@ -7,7 +7,13 @@ import {
   type ConversationCommand,
   type ConversationState,
 } from '#libs/domain';
-import { conversationSubject, type ChatEvent, type ConversationEvent } from '#libs/events';
+import {
+  conversationSubject,
+  eventCatalogue,
+  type ChatEvent,
+  type ConversationEvent,
+  type ConversationSubjectKind,
+} from '#libs/events';
 import {
   CHAT_EVENT_STORE,
   ConcurrencyError,
@@ -24,6 +30,17 @@ interface Cached {
 }
 
 const CACHE_LIMIT = 50_000;
+/**
+ * Attempts of one command against concurrent membership changes: each conflict reloads the state and
+ * decides again, so a change is applied once or rejected, never lost; two admins adding members at the
+ * same moment both go through after at most a few rounds.
+ */
+const MAX_ATTEMPTS = 10;
+
+/** The subject kind each conversation event is appended to, from the catalogue. */
+const SUBJECT_KIND: ReadonlyMap<string, ConversationSubjectKind> = new Map(
+  eventCatalogue.flatMap((d) => (d.subjectKind ? [[d.type, d.subjectKind] as const] : [])),
+);
 
 /**
  * A conversation's membership state, folded from its `.meta` subject and cached; before each use the
@@ -52,9 +69,14 @@ export class ConversationRepository {
       version = e.streamSequence;
     }
     const fresh = { state, version };
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(conversationId, fresh);
+    this.remember(conversationId, fresh);
     return fresh;
+  }
+
+  private remember(conversationId: string, entry: Cached): void {
+    if (this.cache.size >= CACHE_LIMIT && !this.cache.has(conversationId))
+      this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(conversationId, entry);
   }
 
   /** Decides a command against the current state and appends its events; `msgId` makes the append idempotent. */
@@ -65,26 +87,49 @@ export class ConversationRepository {
     msgId?: string,
   ): Promise<{ events: readonly ConversationEvent[]; acks: AppendResult[] }> {
     for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.load(conversationId);
-      const decision = decideConversation(command, state, { now, newEventId: randomUUID });
+      // A delivery receipt needs no fresh membership (it only names messages the device received, and
+      // aggregates are counted against the projector's members): a cached state that accepts it saves
+      // a round trip for each of a large group's thousand acks per message. A refusal is re-decided on
+      // fresh state (the member may have joined since); everything else is decided fresh.
+      const cached = command.type === 'AcknowledgeDelivery' ? this.cache.get(conversationId) : undefined;
+      let loaded = cached ?? (await this.load(conversationId));
+      const ctx = { now, newEventId: randomUUID };
+      let decision = decideConversation(command, loaded.state, ctx);
+      if (!decision.ok && cached) {
+        loaded = await this.load(conversationId);
+        decision = decideConversation(command, loaded.state, ctx);
+      }
       if (!decision.ok) throw ApiError.fromDomain(decision.error);
+      let { state, version } = loaded;
       try {
         const acks: AppendResult[] = [];
         for (const event of decision.events) {
-          const kind =
-            event.type === 'ConversationCreated' ? 'meta' : event.type === 'MessageSent' ? 'msg' : 'rcpt';
+          const kind = SUBJECT_KIND.get(event.type);
+          if (!kind) throw new Error(`${event.type} has no subject kind in the catalogue`);
           const subject = conversationSubject(this.nats.topology, conversationId, kind);
-          acks.push(
-            await this.store.append(subject, event, {
-              ...(msgId ? { msgId } : {}),
-              // Membership changes are checked against the version they were decided on; messages are not.
-              ...(kind === 'meta' ? { expectedLastSubjectSequence: version } : {}),
-            }),
-          );
+          // Membership and settings are checked against the version they were decided on (the
+          // subject's last sequence); messages and receipts never contend on it.
+          const ack = await this.store.append(subject, event, {
+            ...(msgId ? { msgId } : {}),
+            ...(kind === 'meta' ? { expectedLastSubjectSequence: version } : {}),
+          });
+          acks.push(ack);
+          if (kind === 'meta' && !ack.duplicate) {
+            version = ack.seq;
+            state = evolveConversation(state, event, ack.seq);
+          }
         }
+        if (version !== loaded.version) this.remember(conversationId, { state, version });
         return { events: decision.events, acks };
       } catch (err) {
-        if (err instanceof ConcurrencyError && attempt < 5) continue;
+        if (err instanceof ConcurrencyError) {
+          if (attempt < MAX_ATTEMPTS) {
+            // A little jitter so two busy admins do not collide again in lock step.
+            await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+            continue;
+          }
+          throw new ApiError('UNAVAILABLE', 'the group is busy; try again');
+        }
         throw err;
       }
     }

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+import { validateSync, type ValidationError } from 'class-validator';
 import { ApiError } from './api-error.js';
 
 function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string; problem: string }> {
@@ -18,21 +18,14 @@ export function validateDto<T extends object>(cls: new () => T, input: unknown):
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ApiError('VALIDATION_FAILED', 'expected a JSON object', { fields: [] });
   }
-  // A DTO without fields (e.g. ping) has no validation metadata, which forbidUnknownValues would refuse
-  // outright: such a DTO accepts exactly the empty object.
-  if (getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false).length === 0) {
-    const fields = Object.keys(input).map((field) => ({ field, problem: `${field} is not expected here` }));
-    if (fields.length > 0)
-      throw new ApiError('VALIDATION_FAILED', fields.map((f) => `${f.field}: ${f.problem}`).join('; '), {
-        fields,
-      });
-    return plainToInstance(cls, input);
-  }
   const dto = plainToInstance(cls, input);
   const errors = validateSync(dto, {
     whitelist: true,
     forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
+    // Not forbidUnknownValues: it refuses any object of a DTO without decorators (EmptyDto, so `ping`);
+    // the input is known to be a plain object, and whitelist + forbidNonWhitelisted refuse every
+    // property a DTO does not declare.
+    forbidUnknownValues: false,
   });
   if (errors.length > 0) {
     const fields = flatten(errors);

@@ -16,6 +16,7 @@ import { ReadHandler } from './handlers/read.handler.js';
 import type { RequestHandler } from './handlers/request-handler.js';
 import { SendMessageHandler } from './handlers/send-message.handler.js';
 import { SyncHandler } from './handlers/sync.handler.js';
+import { GroupHandlers } from './handlers/groups/group-handlers.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,64}$/;
 
@@ -40,6 +41,7 @@ export class FrameRouter {
     conversations: ConversationsHandler,
     openDirect: OpenDirectHandler,
     ping: PingHandler,
+    groups: GroupHandlers,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
@@ -52,6 +54,7 @@ export class FrameRouter {
       conversations,
       openDirect,
       ping,
+      ...groups.all,
     ] as RequestHandler[];
     this.handlers = new Map(all.map((h) => [h.type, h]));
     const missing = REQUEST_TYPES.filter((t) => !this.handlers.has(t));

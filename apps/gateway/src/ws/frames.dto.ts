@@ -16,11 +16,11 @@ import {
 } from 'class-validator';
 import { MediaAttachmentDto } from '../media/media.dto.js';
 
-const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
-const SNOWFLAKE = /^[1-9]\d{0,19}$/;
+export const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+export const SNOWFLAKE = /^[1-9]\d{0,19}$/;
 const ENTRY = /^\d{1,2}:\d{1,15}$/;
-const tokenMessage = 'must be an id of 1-64 letters, digits, _ or -';
-const snowflakeMessage = 'must be a message id (a decimal string)';
+export const tokenMessage = 'must be an id of 1-64 letters, digits, _ or -';
+export const snowflakeMessage = 'must be a message id (a decimal string)';
 
 export class EmptyDto {}
 
@@ -62,6 +62,14 @@ export class SendMessageDto {
   @IsOptional()
   @Matches(SNOWFLAKE, { message: snowflakeMessage })
   replyTo?: string;
+
+  /** Mentioned members; the domain checks they are members. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1024)
+  @Matches(TOKEN, { each: true, message: tokenMessage })
+  mentions?: string[];
 }
 
 export class AckDto {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
-import { CLOSE_CODES, type ServerFrame } from '#libs/protocol';
+import { CLOSE_CODES, type InboxMessage, type ServerFrame } from '#libs/protocol';
 import { LiveDeliveryBus, type LiveDelivery } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
 import type { DeviceConnection, SentEntry } from './device-connection.js';
@@ -13,12 +13,7 @@ export function entryFrame(d: Exclude<LiveDelivery, { kind: 'revoke' }>): {
   if (d.kind === 'message') {
     return {
       frame: { type: 'message', data: { ...d.data, entryId: d.entryId } },
-      entry: {
-        kind: 'message',
-        conversationId: d.data.conversationId,
-        messageId: d.data.messageId,
-        senderUserId: d.data.senderUserId,
-      },
+      entry: messageEntry(d.data),
     };
   }
   return {
@@ -27,15 +22,20 @@ export function entryFrame(d: Exclude<LiveDelivery, { kind: 'revoke' }>): {
   };
 }
 
+/** A system message is not acknowledged as delivered: it has no sender waiting for ticks. */
+function messageEntry(m: Omit<InboxMessage, 'entryId'>): SentEntry {
+  return m.system
+    ? { kind: 'message', conversationId: m.conversationId }
+    : {
+        kind: 'message',
+        conversationId: m.conversationId,
+        messageId: m.messageId,
+        senderUserId: m.senderUserId,
+      };
+}
+
 export function describeFrame(frame: ServerFrame): SentEntry {
-  if (frame.type === 'message') {
-    return {
-      kind: 'message',
-      conversationId: frame.data.conversationId,
-      messageId: frame.data.messageId,
-      senderUserId: frame.data.senderUserId,
-    };
-  }
+  if (frame.type === 'message') return messageEntry(frame.data);
   if (frame.type === 'receipt') return { kind: 'receipt', conversationId: frame.data.conversationId };
   throw new Error(`not an entry frame: ${frame.type}`);
 }

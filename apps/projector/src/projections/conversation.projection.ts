@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { RetentionConfig } from '#libs/config';
 import {
   chatEventCodec,
-  conversationFilter,
+  conversationSubject,
   parseConversationSubject,
   type ConversationEvent,
   type MessageDelivered,
@@ -12,7 +12,7 @@ import {
 } from '#libs/events';
 import { NatsClient, partitionStreamName, type StoredMessage } from '#libs/nats';
 import { LOGGER, MetricsService } from '#libs/platform';
-import type { HistoryMessage, MediaReference } from '#libs/protocol';
+import type { HistoryMessage, MediaReference, QuotedMessage } from '#libs/protocol';
 import {
   ConversationStore,
   DeviceStore,
@@ -23,6 +23,8 @@ import {
   type LogPosition,
 } from '#libs/read-models';
 import { FanOut } from './fan-out.js';
+import { GroupProjection } from './group.projection.js';
+import { GroupReceipts } from './group-receipts.js';
 import { RETENTION } from '../tokens.js';
 
 const RECENTLY_SEEN_MAX = 100_000;
@@ -47,6 +49,8 @@ export class ConversationProjection {
     private readonly fanOut: FanOut,
     private readonly media: MediaStore,
     private readonly devices: DeviceStore,
+    private readonly groups: GroupProjection,
+    private readonly groupReceipts: GroupReceipts,
     @Inject(RETENTION) private readonly retention: Readonly<RetentionConfig>,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
@@ -57,8 +61,16 @@ export class ConversationProjection {
     ]);
   }
 
+  /**
+   * Receipts of a conversation run in their own lane, beside its meta and messages: a 1024-member group
+   * brings a thousand MessageDelivered per message, and the next message must not queue behind them.
+   * A receipt only names messages its device received, i.e. already projected, and every receipt write
+   * is idempotent on its own, so receipts need neither the message order nor applied_sequence.
+   */
   keyOf(msg: StoredMessage): string {
-    return parseConversationSubject(this.nats.topology, msg.subject)?.conversationId ?? msg.subject;
+    const where = parseConversationSubject(this.nats.topology, msg.subject);
+    if (!where) return msg.subject;
+    return where.kind === 'rcpt' ? `${where.conversationId}.rcpt` : where.conversationId;
   }
 
   private get ttl(): number | undefined {
@@ -70,28 +82,36 @@ export class ConversationProjection {
   async handle(msg: StoredMessage): Promise<void> {
     const where = parseConversationSubject(this.nats.topology, msg.subject);
     if (!where) throw new Error(`not a conversation subject: ${msg.subject}`);
-    if (msg.redelivered === true || !this.recentlySeen.has(where.conversationId)) {
-      const stream = partitionStreamName(this.nats.topology, where.partition);
-      await this.catchUp(stream, where.conversationId, msg.seq);
+    // Receipts need no order (see keyOf); meta and messages must be applied in stream order.
+    if (where.kind !== 'rcpt' && (msg.redelivered === true || !this.recentlySeen.has(where.conversationId))) {
+      await this.catchUp(where.partition, where.conversationId, msg.seq);
+      this.remember(where.conversationId);
     }
     await this.apply(msg.subject, msg.seq, msg.data);
-    this.remember(where.conversationId);
   }
 
   /**
-   * Applies, from the log itself, the conversation's events before `beforeSeq` that are not applied yet.
-   * A consumer delivers in stream order except around redeliveries: after a crash, the events the dead
-   * process had pulled come back only after ack_wait, while newer ones of the same conversation arrive
-   * at once. Without this, applied_sequence would make the late older events look applied and skip them.
-   * Checked for each conversation once per process, and for every redelivered event.
+   * Applies, from the log itself, the conversation's meta and message events before `beforeSeq` that are
+   * not applied yet. A consumer delivers in stream order except around redeliveries: after a crash, the
+   * events the dead process had pulled come back only after ack_wait, while newer ones of the same
+   * conversation arrive at once. Without this, applied_sequence would make the late older events look
+   * applied and skip them. Checked for each conversation once per process, and for every redelivery.
    */
-  private async catchUp(stream: string, conversationId: string, beforeSeq: number): Promise<void> {
+  private async catchUp(partition: number, conversationId: string, beforeSeq: number): Promise<void> {
     const state = await this.conversations.get(conversationId);
     if (!state) return; // nothing precedes a conversation's creation; an orphan is logged by apply
-    const filter = conversationFilter(this.nats.topology, conversationId);
+    const { topology, jsm } = this.nats;
+    const stream = partitionStreamName(topology, partition);
+    // Literal subjects, so the server answers from its per-subject index.
+    const subjects = (['meta', 'msg'] as const).map((k) => conversationSubject(topology, conversationId, k));
     for (let from = state.appliedSequence + 1; from < beforeSeq;) {
-      const earlier = await this.nats.jsm.direct.getMessage(stream, { seq: from, next_by_subj: filter });
-      if (!earlier || earlier.seq >= beforeSeq) return;
+      const found = await Promise.all(
+        subjects.map((s) => jsm.direct.getMessage(stream, { seq: from, next_by_subj: s })),
+      );
+      const earlier = found
+        .filter((m) => m !== null && m !== undefined && m.seq < beforeSeq)
+        .sort((a, b) => a!.seq - b!.seq)[0];
+      if (!earlier) return;
       this.logger.info({ stream, seq: earlier.seq, beforeSeq }, 'applying an earlier event first');
       await this.apply(earlier.subject, earlier.seq, earlier.data);
       from = earlier.seq + 1;
@@ -111,23 +131,32 @@ export class ConversationProjection {
     const event = chatEventCodec.decode(data) as ConversationEvent;
     const position: LogPosition = { partition: where.partition, seq: streamSeq };
     const state = await this.conversations.get(where.conversationId);
-    if (state && streamSeq <= state.appliedSequence) return; // already applied
+    // applied_sequence is the meta/message lane's position; receipts are idempotent without it.
+    if (state && where.kind !== 'rcpt' && streamSeq <= state.appliedSequence) return; // already applied
 
     switch (event.type) {
-      case 'ConversationCreated':
-        if (!state) {
-          await this.conversations.create(
-            {
-              conversationId: event.data.conversationId,
-              kind: event.data.kind,
-              members: event.data.members.map((m) => m.userId),
-              lastMessageSeq: 0,
-              appliedSequence: streamSeq,
-            },
-            event.data.createdBy,
-            new Date(event.occurredAt),
-          );
-        }
+      case 'ConversationCreated': {
+        const row: ConversationRow = state ?? {
+          conversationId: event.data.conversationId,
+          kind: event.data.kind,
+          members: event.data.members.map((m) => m.userId),
+          lastMessageSeq: 0,
+          // A group is applied in full once its "created" message is posted (a retry posts it again).
+          appliedSequence: event.data.kind === 'group' ? 0 : streamSeq,
+        };
+        if (!state) await this.conversations.create(row, event.data.createdBy, new Date(event.occurredAt));
+        if (row.kind === 'group') await this.groups.created(row, event, position, this.ttl);
+        break;
+      }
+      case 'GroupMembersAdded':
+      case 'GroupMemberRemoved':
+      case 'GroupMemberLeft':
+      case 'GroupAdminPromoted':
+      case 'GroupAdminDemoted':
+      case 'GroupInfoChanged':
+      case 'GroupSettingsChanged':
+        if (!state) return this.orphan(subject, streamSeq, event.type);
+        await this.groups.apply(state, event, position, this.ttl);
         break;
       case 'MessageSent':
         if (!state) return this.orphan(subject, streamSeq, event.type);
@@ -160,6 +189,11 @@ export class ConversationProjection {
   ): Promise<void> {
     const d = event.data;
     const seq = state.lastMessageSeq + 1;
+    const quote = d.replyTo
+      ? await this.quoteOf(d.replyToConversationId ?? d.conversationId, d.replyTo)
+      : undefined;
+    // Mentions are members when decided; one removed since then is not flagged (and gets nothing).
+    const mentions = (d.mentions ?? []).filter((u) => state.members.includes(u));
     const message: HistoryMessage = {
       conversationId: d.conversationId,
       messageId: d.messageId,
@@ -170,6 +204,8 @@ export class ConversationProjection {
       text: d.content.type === 'text' ? d.content.text : '',
       ...(d.content.type === 'media' ? { media: mediaReference(d.content) } : {}),
       ...(d.replyTo ? { replyTo: d.replyTo } : {}),
+      ...(quote ? { quote } : {}),
+      ...(d.mentions ? { mentions: d.mentions } : {}),
       sentAt: d.sentAt,
     };
     // Before the fan-out, so a recipient who has the message can already fetch its media.
@@ -185,7 +221,10 @@ export class ConversationProjection {
       this.ttl,
     );
     await this.conversations.recordMessage(state.members, message, this.ttl);
+    const flagged = mentions.filter((u) => u !== d.senderUserId);
+    if (flagged.length > 0) await this.conversations.recordMentions(flagged, d.conversationId, seq);
     await this.conversations.markRead(d.senderUserId, d.conversationId, seq);
+    this.groupReceipts.noteSent(d.conversationId, d.senderUserId, seq);
     await this.conversations.advance(d.conversationId, position.seq, seq, new Date(d.sentAt));
   }
 
@@ -218,6 +257,16 @@ export class ConversationProjection {
     await this.media.scheduleExpiry(content.mediaId, new Date(new Date(d.sentAt).getTime() + window));
   }
 
+  /** A reference the client can resolve with history.get: where the quoted message is and who wrote it. */
+  private async quoteOf(conversationId: string, messageId: string): Promise<QuotedMessage> {
+    const ref = await this.timeline.ref(conversationId, messageId);
+    return {
+      conversationId,
+      messageId,
+      ...(ref ? { senderUserId: ref.senderUserId, seq: ref.seq } : {}),
+    };
+  }
+
   private async delivered(
     state: ConversationRow,
     event: MessageDelivered,
@@ -228,13 +277,21 @@ export class ConversationProjection {
       d.messageIds.map(async (id) => ({ id, ref: await this.timeline.ref(d.conversationId, id) })),
     );
     const bySender = new Map<string, string[]>();
+    const mine: Array<{ id: string; senderUserId: string }> = [];
     for (const { id, ref } of refs) {
       if (!ref || ref.senderUserId === d.userId) continue; // unknown, or one's own message
       bySender.set(ref.senderUserId, [...(bySender.get(ref.senderUserId) ?? []), id]);
+      mine.push({ id, senderUserId: ref.senderUserId });
     }
     const ids = [...bySender.values()].flat();
     await this.receipts.delivered(d.conversationId, ids, d.userId, new Date(d.deliveredAt));
-    for (const [sender, messageIds] of bySender) {
+    // In a group the sender sees "delivered" once it is delivered to every member (message.info has
+    // each member's time); in a 1:1 conversation that is this member's receipt.
+    const toSenders =
+      state.kind === 'group'
+        ? await this.groupReceipts.deliveredToAll(d.conversationId, state.members, d.userId, mine)
+        : bySender;
+    for (const [sender, messageIds] of toSenders) {
       await this.fanOut.deliver(position, d.conversationId, [{ userId: sender }], {
         kind: 'receipt',
         data: {
@@ -243,40 +300,59 @@ export class ConversationProjection {
           userId: d.userId,
           deviceId: d.deviceId,
           messageIds,
+          ...(state.kind === 'group' ? { allMembers: true as const } : {}),
           at: d.deliveredAt,
         },
       });
     }
-    await this.conversations.advance(d.conversationId, position.seq);
   }
 
   private async read(state: ConversationRow, event: MessageRead, position: LogPosition): Promise<void> {
     const d = event.data;
     const ref = await this.timeline.ref(d.conversationId, d.upToMessageId);
-    if (ref) {
-      await this.conversations.markRead(d.userId, d.conversationId, ref.seq);
-      await this.receipts.read(d.conversationId, d.upToMessageId, d.userId, new Date(d.readAt));
-      // Other members see blue ticks; the reader's other devices learn the conversation was read.
+    if (!ref) return;
+    await this.conversations.markRead(d.userId, d.conversationId, ref.seq);
+    await this.receipts.read(d.conversationId, d.upToMessageId, d.userId, new Date(d.readAt));
+    await this.receipts.readMarker(d.conversationId, d.userId, ref.seq, new Date(d.readAt));
+    const receipt = {
+      conversationId: d.conversationId,
+      status: 'read' as const,
+      userId: d.userId,
+      deviceId: d.deviceId,
+      upToMessageId: d.upToMessageId,
+      at: d.readAt,
+    };
+    if (state.kind !== 'group') {
+      // The other member sees blue ticks; the reader's other devices learn the conversation was read.
       await this.fanOut.deliver(
         position,
         d.conversationId,
         state.members.map((userId) =>
           userId === d.userId ? { userId, exceptDeviceId: d.deviceId } : { userId },
         ),
-        {
-          kind: 'receipt',
-          data: {
-            conversationId: d.conversationId,
-            status: 'read',
-            userId: d.userId,
-            deviceId: d.deviceId,
-            upToMessageId: d.upToMessageId,
-            at: d.readAt,
-          },
-        },
+        { kind: 'receipt', data: receipt },
       );
+      return;
     }
-    await this.conversations.advance(d.conversationId, position.seq);
+    // In a group: the reader's other devices keep in step, and each sender whose messages are now read
+    // by every other member sees "read" up to the latest of them.
+    const readByAll = await this.groupReceipts.readByAll(d.conversationId, state.members, d.userId, ref.seq);
+    await this.fanOut.deliver(
+      position,
+      d.conversationId,
+      [{ userId: d.userId, exceptDeviceId: d.deviceId }],
+      {
+        kind: 'receipt',
+        data: receipt,
+      },
+    );
+    // Each sender gets the aggregate in its own inbox row (a different user, so the same entry id is fine).
+    for (const [sender, upToMessageId] of readByAll) {
+      await this.fanOut.deliver(position, d.conversationId, [{ userId: sender }], {
+        kind: 'receipt',
+        data: { ...receipt, upToMessageId, allMembers: true },
+      });
+    }
   }
 }
 

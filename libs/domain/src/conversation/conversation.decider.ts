@@ -8,6 +8,9 @@ import type {
 import { accept, reject, rejected, type CommandContext, type Decision, type DomainError } from '../errors.js';
 import { directConversationId, isMember, type ConversationState } from './conversation.state.js';
 import { decideMediaContent, type MediaContentInput } from './media-content.js';
+import { envelope } from './envelope.js';
+import type { GroupCommand } from './group.commands.js';
+import { decideGroup } from './group.decider.js';
 
 export interface CreateDirectConversation {
   readonly type: 'CreateDirectConversation';
@@ -23,6 +26,10 @@ export interface SendMessage {
   readonly clientMessageId: string;
   readonly content: { readonly type: 'text'; readonly text: string } | MediaContentInput;
   readonly replyTo?: string;
+  /** The conversation of replyTo when it is another one (a private reply to a group message). */
+  readonly replyToConversationId?: string;
+  /** Mentioned user ids: each must be a member. */
+  readonly mentions?: readonly string[];
   readonly maxTextChars: number;
 }
 
@@ -40,11 +47,8 @@ export interface MarkRead {
   readonly upToMessageId: string;
 }
 
-export type ConversationCommand = CreateDirectConversation | SendMessage | AcknowledgeDelivery | MarkRead;
-
-function envelope<E extends ConversationEvent>(ctx: CommandContext, type: E['type'], data: E['data']): E {
-  return { type, version: 1, id: ctx.newEventId(), occurredAt: ctx.now.toISOString(), data } as E;
-}
+export type ConversationCommand =
+  CreateDirectConversation | SendMessage | AcknowledgeDelivery | MarkRead | GroupCommand;
 
 export function decideConversation(
   command: ConversationCommand,
@@ -75,6 +79,16 @@ export function decideConversation(
         return reject('NOT_A_MEMBER', 'you are not a member of this conversation');
       const content = decideContent(command);
       if (!content.ok) return content;
+      if (state.kind === 'group' && state.settings.sendMessages === 'admins') {
+        if (state.members.get(command.senderUserId) !== 'admin')
+          return reject('NOT_AN_ADMIN', 'only admins may send messages in this group');
+      }
+      const mentions = [...new Set(command.mentions ?? [])];
+      const strangers = mentions.filter((u) => !state.members.has(u));
+      if (strangers.length > 0)
+        return reject('VALIDATION_FAILED', `mentions must be members: ${strangers.join(', ')}`, {
+          userIds: strangers,
+        });
       return accept(
         envelope<MessageSent>(ctx, 'MessageSent', {
           conversationId: state.conversationId,
@@ -85,6 +99,10 @@ export function decideConversation(
           membershipVersion: state.membershipVersion,
           content: content.content,
           ...(command.replyTo ? { replyTo: command.replyTo } : {}),
+          ...(command.replyTo && command.replyToConversationId
+            ? { replyToConversationId: command.replyToConversationId }
+            : {}),
+          ...(mentions.length > 0 ? { mentions } : {}),
           sentAt: ctx.now.toISOString(),
         }),
       );
@@ -117,6 +135,15 @@ export function decideConversation(
         }),
       );
     }
+    case 'CreateGroup':
+    case 'AddGroupMembers':
+    case 'RemoveGroupMember':
+    case 'LeaveGroup':
+    case 'PromoteGroupAdmin':
+    case 'DemoteGroupAdmin':
+    case 'ChangeGroupInfo':
+    case 'ChangeGroupSettings':
+      return decideGroup(command, state, ctx);
     default: {
       const _exhaustive: never = command;
       return _exhaustive;

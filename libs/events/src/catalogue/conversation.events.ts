@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../event-definition.js';
 import type { EventEnvelope } from '../envelope.js';
+import { groupDescription, groupSettings, type GroupEvent } from './group.events.js';
 import { isoTime, snowflakeId, tokenId } from './ids.schema.js';
 
 export const memberRole = z.enum(['admin', 'member']);
@@ -20,6 +21,10 @@ export const ConversationCreatedV1 = defineEvent({
       .min(1)
       .max(100_000),
     title: z.string().min(1).max(100).optional(),
+    /** Groups only: the description, the settings and the id of the "created" system message. */
+    description: groupDescription.optional(),
+    settings: groupSettings.optional(),
+    systemMessageId: snowflakeId.optional(),
   }),
 });
 
@@ -68,6 +73,10 @@ export const MessageSentV1 = defineEvent({
     membershipVersion: z.number().int().nonnegative(),
     content: messageContent,
     replyTo: snowflakeId.optional(),
+    /** Set when replyTo is a message of another conversation (a private reply to a group message). */
+    replyToConversationId: tokenId.optional(),
+    /** Members mentioned in the text (user ids, members when the send was decided). */
+    mentions: z.array(tokenId).min(1).max(1024).optional(),
     sentAt: isoTime,
   }),
 });
@@ -107,7 +116,8 @@ export type ConversationCreated = EventEnvelope<'ConversationCreated', Data<type
 export type MessageSent = EventEnvelope<'MessageSent', Data<typeof MessageSentV1>>;
 export type MessageDelivered = EventEnvelope<'MessageDelivered', Data<typeof MessageDeliveredV1>>;
 export type MessageRead = EventEnvelope<'MessageRead', Data<typeof MessageReadV1>>;
-export type ConversationEvent = ConversationCreated | MessageSent | MessageDelivered | MessageRead;
+export type ConversationEvent =
+  ConversationCreated | MessageSent | MessageDelivered | MessageRead | GroupEvent;
 
 export const conversationEvents = [
   ConversationCreatedV1,

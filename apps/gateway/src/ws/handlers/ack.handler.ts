@@ -35,8 +35,19 @@ export class AckHandler implements RequestHandler<'ack'> {
     if (known) return known;
     const stored = await this.inbox.find(conn.userId, conn.deviceId, pos);
     if (!stored) return undefined;
-    const data = JSON.parse(stored.payload) as { messageId?: string; senderUserId?: string };
-    return { kind: stored.kind, conversationId: stored.conversationId, ...data };
+    const data = JSON.parse(stored.payload) as {
+      messageId?: string;
+      senderUserId?: string;
+      system?: unknown;
+    };
+    // A system message is not acknowledged as delivered: it has no sender waiting for ticks.
+    if (data.system) return { kind: stored.kind, conversationId: stored.conversationId };
+    return {
+      kind: stored.kind,
+      conversationId: stored.conversationId,
+      ...(data.messageId ? { messageId: data.messageId } : {}),
+      ...(data.senderUserId ? { senderUserId: data.senderUserId } : {}),
+    };
   }
 
   /** Moves the device's cursor over acknowledged entries, but never past the projection's gap-free floor. */

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { HistoryMessage } from '#libs/protocol';
-import { ConversationStore, TimelineStore } from '#libs/read-models';
+import { ConversationStore, GroupStore, TimelineStore } from '#libs/read-models';
 import { ConversationRepository } from '../../conversations/conversation.repository.js';
 import { ApiError } from '../../http/api-error.js';
+import type { GroupsConfig } from '../../gateway.config.js';
+import { GROUPS_CONFIG } from '../../tokens.js';
 import type { DeviceConnection } from '../device-connection.js';
 import { HistoryDto } from '../frames.dto.js';
 import type { RequestHandler } from './request-handler.js';
@@ -17,7 +19,23 @@ export class HistoryHandler implements RequestHandler<'history.get'> {
     private readonly conversations: ConversationRepository,
     private readonly rows: ConversationStore,
     private readonly timeline: TimelineStore,
+    private readonly groups: GroupStore,
+    @Inject(GROUPS_CONFIG) private readonly config: Readonly<GroupsConfig>,
   ) {}
+
+  /**
+   * The first seq a member may read: with GROUP_HISTORY_FROM_JOIN, a group member sees the timeline
+   * from the system message that announced their joining; before the projector has applied the join,
+   * nothing yet.
+   */
+  private async firstVisibleSeq(
+    kind: 'direct' | 'group',
+    conversationId: string,
+    userId: string,
+  ): Promise<number> {
+    if (kind !== 'group' || !this.config.GROUP_HISTORY_FROM_JOIN) return 1;
+    return (await this.groups.joinedSeq(conversationId, userId)) ?? Number.MAX_SAFE_INTEGER;
+  }
 
   private async seqOf(conversationId: string, messageId: string | undefined): Promise<number | undefined> {
     if (messageId === undefined) return undefined;
@@ -36,12 +54,15 @@ export class HistoryHandler implements RequestHandler<'history.get'> {
     if (!row) return { messages: [] };
     const beforeSeq = await this.seqOf(data.conversationId, data.before);
     const afterSeq = await this.seqOf(data.conversationId, data.after);
+    const first = await this.firstVisibleSeq(state.kind, data.conversationId, conn.userId);
+    if (first > row.lastMessageSeq) return { messages: [] };
     const messages = await this.timeline.page(data.conversationId, {
       ...(beforeSeq !== undefined ? { beforeSeq } : {}),
-      ...(afterSeq !== undefined ? { afterSeq } : {}),
+      // Reading forward starts no earlier than the first visible message; backward pages are filtered.
+      ...(afterSeq !== undefined ? { afterSeq: Math.max(afterSeq, first - 1) } : {}),
       limit: data.limit ?? 50,
       lastSeq: row.lastMessageSeq,
     });
-    return { messages };
+    return { messages: messages.filter((m) => m.seq >= first) };
   }
 }

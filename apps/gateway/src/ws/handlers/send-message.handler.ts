@@ -11,14 +11,10 @@ import { MESSAGING_CONFIG } from '../../tokens.js';
 import type { DeviceConnection } from '../device-connection.js';
 import { SendMessageDto } from '../frames.dto.js';
 import type { RequestHandler } from './request-handler.js';
+import type { SendResult } from '#libs/protocol';
 
-type SendResult = {
-  conversationId: string;
-  messageId: string;
-  clientMessageId: string;
-  sentAt: string;
-  duplicate: boolean;
-};
+/** What a send carries besides the frame: the conversation of a quoted message from elsewhere. */
+export type SendRequest = SendMessageDto & { replyToConversationId?: string };
 
 /**
  * Appends MessageSent and answers only once JetStream stored it (SENT). The same client message id
@@ -39,7 +35,7 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  private async contentOf(conn: DeviceConnection, data: SendMessageDto): Promise<SendMessage['content']> {
+  private async contentOf(conn: DeviceConnection, data: SendRequest): Promise<SendMessage['content']> {
     if ((data.text === undefined) === (data.media === undefined))
       throw new ApiError('VALIDATION_FAILED', 'a message has either text or media', {
         fields: [{ field: 'text', problem: 'exactly one of text and media' }],
@@ -58,7 +54,11 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
     };
   }
 
-  async handle(conn: DeviceConnection, data: SendMessageDto): Promise<SendResult> {
+  handle(conn: DeviceConnection, data: SendMessageDto): Promise<SendResult> {
+    return this.send(conn, data);
+  }
+
+  async send(conn: DeviceConnection, data: SendRequest): Promise<SendResult> {
     const earlier = await this.timeline.byClientId(conn.userId, conn.deviceId, data.clientMessageId);
     if (earlier) return { ...earlier, clientMessageId: data.clientMessageId, duplicate: true };
 
@@ -72,6 +72,8 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
         clientMessageId: data.clientMessageId,
         content: await this.contentOf(conn, data),
         ...(data.replyTo ? { replyTo: data.replyTo } : {}),
+        ...(data.replyToConversationId ? { replyToConversationId: data.replyToConversationId } : {}),
+        ...(data.mentions ? { mentions: data.mentions } : {}),
         maxTextChars: this.config.MAX_MESSAGE_CHARS,
       },
       this.clock.now(),

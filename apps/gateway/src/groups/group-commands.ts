@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConversationCommand } from '#libs/domain';
+import { CLOCK, type Clock } from '#libs/platform';
+import type { GroupChangeResult } from '#libs/protocol';
+import { UserRepository } from '../accounts/user.repository.js';
+import { ConversationRepository } from '../conversations/conversation.repository.js';
+import type { GroupsConfig } from '../gateway.config.js';
+import { ApiError } from '../http/api-error.js';
+import { MessageIdService } from '../ids/message-id.service.js';
+import { GROUPS_CONFIG } from '../tokens.js';
+
+const EXISTS_CONCURRENCY = 64;
+
+/**
+ * Runs a group command through the conversation repository (optimistic concurrency on the `.meta`
+ * subject, re-decided on a conflict) with a fresh id for the system message it will post.
+ */
+@Injectable()
+export class GroupCommands {
+  constructor(
+    private readonly conversations: ConversationRepository,
+    private readonly users: UserRepository,
+    private readonly ids: MessageIdService,
+    @Inject(GROUPS_CONFIG) readonly config: Readonly<GroupsConfig>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async run(
+    conversationId: string,
+    command: (systemMessageId: string) => ConversationCommand,
+  ): Promise<GroupChangeResult> {
+    const { acks } = await this.conversations.execute(
+      conversationId,
+      command(this.ids.next()),
+      this.clock.now(),
+    );
+    return { conversationId, version: acks.at(-1)?.seq ?? 0 };
+  }
+
+  /** NOT_FOUND naming every id that is no account, before a group takes them in. */
+  async requireUsers(userIds: readonly string[]): Promise<void> {
+    const missing: string[] = [];
+    for (let i = 0; i < userIds.length; i += EXISTS_CONCURRENCY) {
+      const batch = userIds.slice(i, i + EXISTS_CONCURRENCY);
+      const found = await Promise.all(batch.map((u) => this.users.exists(u)));
+      batch.forEach((u, j) => {
+        if (!found[j]) missing.push(u);
+      });
+    }
+    if (missing.length > 0)
+      throw new ApiError('NOT_FOUND', `no such user: ${missing.slice(0, 10).join(', ')}`, {
+        userIds: missing,
+      });
+  }
+}

@@ -1,0 +1,97 @@
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { SNOWFLAKE, snowflakeMessage, TOKEN, tokenMessage } from './frames.dto.js';
+
+/** Frame bounds only; the domain checks the subject (non-blank, 1-100 characters) and membership rules. */
+const SUBJECT_FRAME_MAX = 400;
+const DESCRIPTION_FRAME_MAX = 8192;
+const PERMISSIONS = ['everyone', 'admins'];
+
+export class CreateGroupDto {
+  @IsString()
+  @MaxLength(SUBJECT_FRAME_MAX)
+  subject!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(DESCRIPTION_FRAME_MAX)
+  description?: string;
+
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @Matches(TOKEN, { each: true, message: tokenMessage })
+  members!: string[];
+}
+
+export class GroupDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId!: string;
+}
+
+export class GroupMemberDto extends GroupDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  userId!: string;
+}
+
+export class AddMembersDto extends GroupDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100_000)
+  @Matches(TOKEN, { each: true, message: tokenMessage })
+  userIds!: string[];
+}
+
+export class UpdateInfoDto extends GroupDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(SUBJECT_FRAME_MAX)
+  subject?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(DESCRIPTION_FRAME_MAX)
+  description?: string;
+}
+
+export class UpdateSettingsDto extends GroupDto {
+  @IsOptional()
+  @IsIn(PERMISSIONS, { message: 'must be everyone or admins' })
+  sendMessages?: 'everyone' | 'admins';
+
+  @IsOptional()
+  @IsIn(PERMISSIONS, { message: 'must be everyone or admins' })
+  editInfo?: 'everyone' | 'admins';
+}
+
+export class MessageInfoDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId!: string;
+
+  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  messageId!: string;
+}
+
+export class ReplyPrivatelyDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  groupConversationId!: string;
+
+  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  messageId!: string;
+
+  @IsString()
+  @Length(1, 64)
+  clientMessageId!: string;
+
+  @IsString()
+  @Length(1, 65_536)
+  text!: string;
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import type { MemberStatus } from '#libs/protocol';
+import { ReceiptStore, TimelineStore } from '#libs/read-models';
+import { ConversationRepository } from '../../../conversations/conversation.repository.js';
+import { ApiError } from '../../../http/api-error.js';
+import type { DeviceConnection } from '../../device-connection.js';
+import { MessageInfoDto } from '../../group-frames.dto.js';
+import type { RequestHandler } from '../request-handler.js';
+
+const READ_LOOKUP_BATCH = 64;
+
+/** Each current member's delivered and read time of a message (the sender excluded), for members only. */
+@Injectable()
+export class MessageInfoHandler implements RequestHandler<'message.info'> {
+  readonly type = 'message.info' as const;
+  readonly dto = MessageInfoDto;
+
+  constructor(
+    private readonly conversations: ConversationRepository,
+    private readonly timeline: TimelineStore,
+    private readonly receipts: ReceiptStore,
+  ) {}
+
+  async handle(
+    conn: DeviceConnection,
+    data: MessageInfoDto,
+  ): Promise<{ conversationId: string; messageId: string; members: MemberStatus[] }> {
+    const { state } = await this.conversations.load(data.conversationId);
+    if (state.status !== 'active') throw new ApiError('NOT_FOUND', 'no such conversation');
+    if (!state.members.has(conn.userId))
+      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+    const ref = await this.timeline.ref(data.conversationId, data.messageId);
+    if (!ref) throw new ApiError('NOT_FOUND', `no message ${data.messageId} in this conversation`);
+    const delivered = new Map(
+      (await this.receipts.status(data.conversationId, data.messageId)).map((s) => [s.userId, s.deliveredAt]),
+    );
+    const userIds = [...state.members.keys()].filter((u) => u !== ref.senderUserId);
+    const members: MemberStatus[] = [];
+    // Read time: the first "read up to" marker at or after the message (a reader need not name it).
+    for (let i = 0; i < userIds.length; i += READ_LOOKUP_BATCH) {
+      members.push(
+        ...(await Promise.all(
+          userIds.slice(i, i + READ_LOOKUP_BATCH).map(async (userId): Promise<MemberStatus> => {
+            const deliveredAt = delivered.get(userId);
+            const readAt = await this.receipts.readAt(data.conversationId, userId, ref.seq);
+            return { userId, ...(deliveredAt ? { deliveredAt } : {}), ...(readAt ? { readAt } : {}) };
+          }),
+        )),
+      );
+    }
+    return { conversationId: data.conversationId, messageId: data.messageId, members };
+  }
+}

@@ -1,0 +1,11 @@
+import type { ConversationEvent } from '#libs/events';
+import type { CommandContext } from '../errors.js';
+
+/** Wraps event data in its envelope with the context's time and a fresh event id. */
+export function envelope<E extends ConversationEvent>(
+  ctx: CommandContext,
+  type: E['type'],
+  data: E['data'],
+): E {
+  return { type, version: 1, id: ctx.newEventId(), occurredAt: ctx.now.toISOString(), data } as E;
+}
