@@ -5,4 +5,5 @@ export * from './conversation.store.js';
 export * from './device.store.js';
 export * from './receipt.store.js';
 export * from './media.store.js';
+export * from './push-settings.store.js';
 export * from './read-models.module.js';

@@ -4,10 +4,19 @@ import { ConversationStore } from './conversation.store.js';
 import { DeviceStore } from './device.store.js';
 import { InboxStore } from './inbox.store.js';
 import { MediaStore } from './media.store.js';
+import { PushSettingsStore } from './push-settings.store.js';
 import { ReceiptStore } from './receipt.store.js';
 import { TimelineStore } from './timeline.store.js';
 
-const stores = [InboxStore, TimelineStore, ConversationStore, DeviceStore, ReceiptStore, MediaStore];
+const stores = [
+  InboxStore,
+  TimelineStore,
+  ConversationStore,
+  DeviceStore,
+  ReceiptStore,
+  MediaStore,
+  PushSettingsStore,
+];
 
 /** The read-model stores over the Cassandra client (requires CassandraModule). */
 @Global()

@@ -3,7 +3,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { chatEventCodec, type UserEvent } from '#libs/events';
 import { LiveDeliveryBus, NatsClient } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
-import { DeviceStore, InboxStore } from '#libs/read-models';
+import { DeviceStore, InboxStore, PushSettingsStore } from '#libs/read-models';
 
 /**
  * Users and devices from the USERS stream. Writes are stamped with the stream sequence, so applying an
@@ -17,6 +17,7 @@ export class UserProjection {
     private readonly nats: NatsClient,
     private readonly devices: DeviceStore,
     private readonly inbox: InboxStore,
+    private readonly push: PushSettingsStore,
     private readonly live: LiveDeliveryBus,
     @Inject(MetricsService) metrics: MetricsService,
   ) {
@@ -46,8 +47,29 @@ export class UserProjection {
         break;
       case 'DeviceRemoved':
         await this.devices.remove(event.data.userId, event.data.deviceId, msg.seq);
+        await this.push.removeDevice(event.data.userId, event.data.deviceId, msg.seq);
         await this.inbox.dropDevice(event.data.userId, event.data.deviceId, this.nats.topology.partitions);
         this.live.publish(event.data.userId, { kind: 'revoke', deviceIds: [event.data.deviceId] });
+        break;
+      case 'PushTokenRegistered':
+        await this.push.putToken(event.data.userId, event.data.deviceId, event.data.token, msg.seq);
+        break;
+      case 'PushTokenRemoved':
+        await this.push.removeToken(event.data.userId, event.data.deviceId, event.data.provider, msg.seq);
+        break;
+      case 'ConversationMuted':
+        await this.push.mute(
+          event.data.userId,
+          event.data.conversationId,
+          event.data.until ? new Date(event.data.until) : undefined,
+          msg.seq,
+        );
+        break;
+      case 'ConversationUnmuted':
+        await this.push.unmute(event.data.userId, event.data.conversationId, msg.seq);
+        break;
+      case 'NotificationPreviewSet':
+        await this.push.setPreview(event.data.userId, event.data.preview, msg.seq);
         break;
       default: {
         const _exhaustive: never = event;
