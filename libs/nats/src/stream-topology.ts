@@ -37,6 +37,15 @@ export function presenceStreamName(space: SubjectSpace): string {
   return streamName(space, 'PRESENCE');
 }
 
+export function deadLetterStreamName(space: Pick<SubjectSpace, 'namespace'>): string {
+  return streamName(space, 'DLQ');
+}
+
+/** Where a consumer parks what it gave up on, e.g. `chat.dlq.notifier` (one subject per consumer). */
+export function deadLetterSubject(space: Pick<SubjectSpace, 'namespace'>, consumer: string): string {
+  return `${subjectRoot(space)}.dlq.${consumer}`;
+}
+
 /**
  * Every stream the system uses. Conversations are partitioned over k streams CHAT_0..CHAT_{k-1}
  * (never one stream per conversation); users and presence have one stream each.
@@ -64,6 +73,14 @@ export function streamTopology(space: SubjectSpace): StreamSpec[] {
       subjects: [`${root}.presence.*`],
       description: 'Presence transitions (online, offline with last seen); limited retention',
       maxAgeMs: 7 * DAY_MS,
+      duplicateWindowMs: 60_000,
+    },
+    {
+      name: deadLetterStreamName(space),
+      subjects: [`${root}.dlq.>`],
+      description:
+        'Dead letters: work a consumer gave up on, with the error, for operators to inspect or replay',
+      maxAgeMs: 14 * DAY_MS,
       duplicateWindowMs: 60_000,
     },
   ];

@@ -55,6 +55,7 @@ describe('JetStream event store (real nats-server)', () => {
         `${env.id.toUpperCase()}_CHAT_2`,
         `${env.id.toUpperCase()}_USERS`,
         `${env.id.toUpperCase()}_PRESENCE`,
+        `${env.id.toUpperCase()}_DLQ`,
       ],
     );
     const first = await provisionStreams(client.jsm, specs, 1);
