@@ -10,6 +10,7 @@ import { createTestEnv, type TestEnv } from './test-env.js';
 export class ChatStack {
   readonly gateways: AppProcess[] = [];
   projector?: AppProcess;
+  readonly notifiers: AppProcess[] = [];
 
   private constructor(readonly env: TestEnv) {}
 
@@ -35,6 +36,17 @@ export class ChatStack {
   async startProjector(): Promise<AppProcess> {
     this.projector = await AppProcess.start('projector', this.env.vars);
     return this.projector;
+  }
+
+  /** Starts a notifier with extra variables (provider endpoints and credentials, short grace period). */
+  async startNotifier(vars: Record<string, string> = {}): Promise<AppProcess> {
+    const n = await AppProcess.start('notifier', {
+      ...this.env.vars,
+      INSTANCE_ID: `notifier-${this.notifiers.length + 1}`,
+      ...vars,
+    });
+    this.notifiers.push(n);
+    return n;
   }
 
   wsUrl(g: AppProcess): string {
@@ -81,7 +93,9 @@ export class ChatStack {
   async stop(): Promise<void> {
     await Promise.all([...this.clients].map((c) => c.close().catch(() => undefined)));
     await Promise.all(
-      [...this.gateways, ...(this.projector ? [this.projector] : [])].map((p) => p.stop('SIGKILL')),
+      [...this.gateways, ...this.notifiers, ...(this.projector ? [this.projector] : [])].map((p) =>
+        p.stop('SIGKILL'),
+      ),
     );
     await cleanupTestEnv(this.env);
   }
