@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatHttpClient } from '#libs/client-sdk';
+import { chatEventCodec, userSubject, type ChatEvent } from '#libs/events';
+import { deadLetterStreamName, deadLetterSubject, EventStore, NatsClient, userStreamName } from '#libs/nats';
 import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp, type TestDevice } from '../support/chat-users.js';
@@ -16,6 +18,27 @@ const hex = (c: string): string => c.repeat(64).slice(0, 64);
 async function conversation(sender: TestDevice, recipient: TestDevice): Promise<string> {
   if (!sender.client) await sender.connect();
   return (await sender.chat.openDirect(recipient.userId)).conversationId;
+}
+
+/** A counter's value on the notifier's /metrics, for the series carrying all these labels. */
+async function metric(name: string, ...labels: string[]): Promise<number> {
+  const { body } = await stack.notifiers[0]!.get('/metrics');
+  const line = body.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+/** The types (with the removal reason) of a user's events, from the USERS stream. */
+async function userEvents(userId: string): Promise<string[]> {
+  const nats = await NatsClient.connect(stack.env.nats, 'push-user-events');
+  try {
+    const store = new EventStore<ChatEvent>(nats.js, nats.jsm, chatEventCodec);
+    const events = await store.read(userStreamName(nats.topology), userSubject(nats.topology, userId));
+    return events.map(({ event }) =>
+      event.type === 'PushTokenRemoved' ? `${event.type}:${event.data.reason}` : event.type,
+    );
+  } finally {
+    await nats.close();
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -124,6 +147,7 @@ describe('notifier: push notifications for offline devices', () => {
     await http.registerPushToken(bob.tokens.accessToken, { provider: 'fcm', token: `fcm-${bob.deviceId}` });
     const { createRedis } = await import('#libs/redis');
     const redis = createRedis(stack.env.redis, 'push-test');
+    await new Promise((r) => redis.once('ready', r));
     await redis.hset(`presence:dev:${bob.userId}`, bob.deviceId, `gateway-1|${Date.now() + 60_000}`);
     const conv = await conversation(alice, bob);
     await alice.chat.send(conv, 'you are connected');
@@ -188,28 +212,48 @@ describe('notifier: push notifications for offline devices', () => {
       provider: 'fcm',
       token: `flaky-${carol.deviceId}`,
     });
-    await alice.chat.send(await conversation(alice, bob), 'to a dead token');
-    await alice.chat.send(await conversation(alice, carol), 'to a flaky provider');
+    const toBob = await conversation(alice, bob);
+    const toCarol = await conversation(alice, carol);
+    await alice.chat.send(toBob, 'to a dead token');
+    await alice.chat.send(toCarol, 'to a flaky provider');
     await eventually(async () => providers.of(hex('dead')).length === 1, 15_000, 'apns attempt');
-    // The token is gone: removing it again finds nothing.
+    // The notifier removed it through the user aggregate, as the provider's refusal.
     await eventually(
-      async () =>
-        await http.removePushToken(bob.tokens.accessToken, 'apns').then(
-          () => false,
-          (e: { code?: string }) => e.code === 'NOT_FOUND',
-        ),
+      async () => (await userEvents(bob.userId)).includes('PushTokenRemoved:invalid'),
       10_000,
-      'dead token removed',
+      'token removed',
+    );
+    await assert.rejects(
+      http.removePushToken(bob.tokens.accessToken, 'apns'),
+      (e: { code?: string }) => e.code === 'NOT_FOUND',
     );
     await eventually(
       async () => providers.of(`flaky-${carol.deviceId}`).length === 3,
       15_000,
       'three attempts',
     );
-    const metrics = await stack.notifiers[0]!.get('/metrics');
-    assert.match(metrics.body, /chat_push_dead_lettered_total\{provider="fcm"\} 1/);
-    assert.match(metrics.body, /chat_push_retried_total\{provider="fcm"\} 2/);
-    assert.match(metrics.body, /chat_push_failed_total\{provider="apns",reason="invalid_token"\} 1/);
-    assert.match(metrics.body, /chat_push_tokens_removed_total\{provider="apns"\} 1/);
+    await eventually(
+      async () => (await metric('chat_push_dead_lettered_total', 'provider="fcm"')) === 1,
+      5000,
+      'dead letter counted',
+    );
+    assert.equal(await metric('chat_push_retried_total', 'provider="fcm"'), 2);
+    assert.equal(await metric('chat_push_failed_total', 'provider="apns"', 'reason="invalid_token"'), 1);
+    assert.equal(await metric('chat_push_tokens_removed_total', 'provider="apns"'), 1);
+
+    // The dead letter is on the DLQ stream with its error.
+    const nats = await NatsClient.connect(stack.env.nats, 'push-dlq-test');
+    try {
+      const last = await nats.jsm.streams.getMessage(deadLetterStreamName(nats.topology), {
+        last_by_subj: deadLetterSubject(nats.topology, 'notifier'),
+      });
+      const letter = JSON.parse(new TextDecoder().decode(last!.data)) as Record<string, unknown>;
+      assert.equal(letter.deviceId, carol.deviceId);
+      assert.equal(letter.provider, 'fcm');
+      assert.equal(letter.attempts, 3);
+      assert.match(String(letter.error), /fcm 503/);
+    } finally {
+      await nats.close();
+    }
   });
 });

@@ -20,7 +20,7 @@ export class PushSettingsStore {
 
   async putToken(userId: string, deviceId: string, token: PushToken, streamSeq: number): Promise<void> {
     await this.cql.execute(
-      `INSERT INTO push_tokens (user_id, device_id, provider, token) VALUES (?, ?, ?, ?) USING TIMESTAMP ${streamSeq}`,
+      `INSERT INTO push_tokens (user_id, device_id, provider, token_json) VALUES (?, ?, ?, ?) USING TIMESTAMP ${streamSeq}`,
       [userId, deviceId, token.provider, JSON.stringify(token)],
     );
   }
@@ -46,10 +46,12 @@ export class PushSettingsStore {
 
   /** A user's tokens, by device. */
   async tokens(userId: string): Promise<DevicePushToken[]> {
-    const rs = await this.cql.execute('SELECT device_id, token FROM push_tokens WHERE user_id = ?', [userId]);
+    const rs = await this.cql.execute('SELECT device_id, token_json FROM push_tokens WHERE user_id = ?', [
+      userId,
+    ]);
     return rs.rows.map((r) => ({
       deviceId: r.get('device_id') as string,
-      token: pushToken.parse(JSON.parse(r.get('token') as string)),
+      token: pushToken.parse(JSON.parse(r.get('token_json') as string)),
     }));
   }
 
