@@ -256,4 +256,35 @@ describe('notifier: push notifications for offline devices', () => {
       await nats.close();
     }
   });
+
+  test('latency from send to the provider accepting the push (p50/p99, grace period included)', async (t) => {
+    const alice = await signUp(stack);
+    await alice.connect();
+    const runs: Array<{ token: string; conv: string; sentAt: number }> = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await signUp(stack);
+      await http.registerPushToken(r.tokens.accessToken, { provider: 'fcm', token: `lat-${r.deviceId}` });
+      runs.push({
+        token: `lat-${r.deviceId}`,
+        conv: (await alice.chat.openDirect(r.userId)).conversationId,
+        sentAt: 0,
+      });
+    }
+    for (const run of runs) {
+      run.sentAt = Date.now();
+      await alice.chat.send(run.conv, 'latency');
+    }
+    await eventually(
+      async () => runs.every((r) => providers.accepted(r.token).length === 1),
+      20_000,
+      'all pushes',
+    );
+    const ms = runs.map((r) => providers.accepted(r.token)[0]!.at - r.sentAt).sort((a, b) => a - b);
+    const pct = (p: number): number => ms[Math.min(ms.length - 1, Math.ceil((p / 100) * ms.length) - 1)]!;
+    t.diagnostic(
+      `push latency, send -> provider accepted (grace ${GRACE_MS} ms): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${ms.at(-1)} ms`,
+    );
+    assert.ok(pct(50) >= GRACE_MS, 'no push before the grace period');
+    assert.ok(pct(99) < GRACE_MS + 5000, 'pushes follow the grace period closely');
+  });
 });

@@ -26,6 +26,9 @@ function behaviour(token: string): 'ok' | 'dead' | 'flaky' {
   return 'ok';
 }
 
+/** A token named slow is answered after this delay (the push counts as received on arrival). */
+const SLOW_MS = 300;
+
 const ece = createRequire(import.meta.url)('http_ece') as {
   decrypt(buf: Buffer, o: { version: string; privateKey: ECDH; authSecret: string }): Buffer;
 };

@@ -60,7 +60,13 @@ export class PushDispatcher {
     );
   }
 
-  async dispatch(target: PushTarget, n: Notification, sentAt: Date): Promise<DispatchResult> {
+  /** `beforeSend` runs once, holding the provider slot, just before the first request leaves. */
+  async dispatch(
+    target: PushTarget,
+    n: Notification,
+    sentAt: Date,
+    beforeSend: () => Promise<void> = async () => undefined,
+  ): Promise<DispatchResult> {
     const provider = target.token.provider;
     const sender = this.senders.get(provider);
     if (!sender?.enabled) {
@@ -73,7 +79,10 @@ export class PushDispatcher {
     let last: SendOutcome = { kind: 'failed', error: 'not attempted' };
     for (let attempt = 1; attempt <= this.policy.PUSH_MAX_ATTEMPTS; attempt++) {
       // The slot is held for one request only: a push waiting for its backoff frees it.
-      last = await limiter.run(() => sender.send(target.token as never, n));
+      last = await limiter.run(async () => {
+        if (attempt === 1) await beforeSend();
+        return sender.send(target.token as never, n);
+      });
       switch (last.kind) {
         case 'accepted':
           this.sent.inc({ provider });

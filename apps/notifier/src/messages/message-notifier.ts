@@ -18,6 +18,16 @@ interface Target {
   readonly tokens: readonly PushToken[];
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Thrown so the consumer retries the event later: devices already decided are skipped then. */
+export class PushClaimHeld extends Error {
+  constructor(deviceId: string, messageId: string) {
+    super(`push of ${messageId} to ${deviceId} is held by another attempt`);
+    this.name = 'PushClaimHeld';
+  }
+}
+
 /** How long to wait for the projector to apply the message before giving the event back for a retry. */
 const PROJECTION_WAIT_MS = 20_000;
 
@@ -52,9 +62,37 @@ export class MessageNotifier {
     );
   }
 
+  /**
+   * While an event is handled (grace period, queueing behind a slow provider, retries), a heartbeat keeps
+   * JetStream from redelivering it and keeps this attempt's claims from lapsing.
+   */
   async handle(msg: JsMsg): Promise<void> {
-    const event = chatEventCodec.decode(msg.data);
-    if (event.type !== 'MessageSent') return;
+    const held = new Set<string>();
+    const every = Math.max(
+      200,
+      Math.floor(Math.min(this.policy.PUSH_ACK_WAIT_MS, this.policy.PUSH_CLAIM_LEASE_MS) / 3),
+    );
+    let messageId = '';
+    const heartbeat = setInterval(() => {
+      msg.working();
+      for (const deviceId of held)
+        this.ledger
+          .extend(deviceId, messageId)
+          .catch((err: unknown) =>
+            this.logger.warn({ deviceId, messageId, err: String(err) }, 'claim not extended'),
+          );
+    }, every);
+    try {
+      const event = chatEventCodec.decode(msg.data);
+      if (event.type !== 'MessageSent') return;
+      messageId = event.data.messageId;
+      await this.handleSent(msg, event, held);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async handleSent(msg: JsMsg, event: MessageSent, held: Set<string>): Promise<void> {
     const place = parseConversationSubject(this.nats.topology, msg.subject);
     if (!place) return;
     const sentAt = new Date(event.data.sentAt);
@@ -68,26 +106,21 @@ export class MessageNotifier {
     await Promise.all(
       targets.map((t) => this.ledger.seen(t.deviceId, event.data.conversationId, event.data.messageId)),
     );
-    await this.waitWorking(msg, sentAt.getTime() + this.policy.PUSH_GRACE_MS - this.clock.now().getTime());
+    await sleep(sentAt.getTime() + this.policy.PUSH_GRACE_MS - this.clock.now().getTime());
     await Promise.all(
-      targets.map((t) => this.notifyDevice(t, event, { partition: place.partition, seq: msg.seq })),
+      targets.map((t) => this.notifyDevice(t, event, { partition: place.partition, seq: msg.seq }, held)),
     );
   }
 
   /** Waits until the projector has applied this event, so "not in the inbox" means acknowledged. */
   private async projected(msg: JsMsg, conversationId: string): Promise<void> {
     const deadline = Date.now() + PROJECTION_WAIT_MS;
-    let lastWorking = Date.now();
     for (;;) {
       const row = await this.conversations.get(conversationId);
       if (row && row.appliedSequence >= msg.seq) return;
       if (Date.now() > deadline)
         throw new Error(`conversation ${conversationId} not projected up to ${msg.seq}`);
-      if (Date.now() - lastWorking > 2000) {
-        msg.working();
-        lastWorking = Date.now();
-      }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 
@@ -120,6 +153,7 @@ export class MessageNotifier {
     t: Target,
     event: MessageSent,
     position: { partition: number; seq: number },
+    held: Set<string>,
   ): Promise<void> {
     const d = event.data;
     if (await this.connectivity.isConnected(t.userId, t.deviceId))
@@ -128,8 +162,11 @@ export class MessageNotifier {
       return void this.skipped.inc({ reason: 'acknowledged' });
     if (await this.ledger.superseded(t.deviceId, d.conversationId, d.messageId))
       return void this.skipped.inc({ reason: 'collapsed' });
-    if (!(await this.ledger.claim(t.deviceId, d.messageId)))
-      return void this.skipped.inc({ reason: 'already_pushed' });
+    const claim = await this.ledger.claim(t.deviceId, d.messageId);
+    if (claim === 'taken') return void this.skipped.inc({ reason: 'already_pushed' });
+    // Another attempt holds the lease (alive, or killed before sending): the event comes back after it.
+    if (claim === 'held') throw new PushClaimHeld(t.deviceId, d.messageId);
+    held.add(t.deviceId);
     const [count, settings, phone] = await Promise.all([
       this.ledger.takeCount(t.deviceId, d.conversationId),
       this.settings.settings(t.userId),
@@ -140,25 +177,21 @@ export class MessageNotifier {
       preview: settings.preview,
       count,
     });
+    let marked: Promise<void> | undefined;
+    const beforeSend = (): Promise<void> =>
+      (marked ??= this.ledger.sending(t.deviceId, d.messageId).then(() => void held.delete(t.deviceId)));
     const results = await Promise.all(
       t.tokens.map((token) =>
         this.dispatcher.dispatch(
           { userId: t.userId, deviceId: t.deviceId, token },
           notification,
           new Date(d.sentAt),
+          beforeSend,
         ),
       ),
     );
     await this.ledger.done(t.deviceId, d.messageId);
+    held.delete(t.deviceId);
     this.logger.debug({ deviceId: t.deviceId, messageId: d.messageId, results, count }, 'push decided');
-  }
-
-  /** Sleeps, telling JetStream now and then that the message is still being worked on. */
-  private async waitWorking(msg: JsMsg, ms: number): Promise<void> {
-    const step = Math.max(500, Math.floor(this.policy.PUSH_ACK_WAIT_MS / 3));
-    for (let left = ms; left > 0; left -= step) {
-      await new Promise((r) => setTimeout(r, Math.min(step, left)));
-      if (left > step) msg.working();
-    }
   }
 }
