@@ -180,6 +180,7 @@ export class FakePushProviders {
         collapseKey: message.android.collapse_key,
         at: Date.now(),
       });
+      if (message.token.includes('slow')) await new Promise((r) => setTimeout(r, SLOW_MS));
       if (status === 404)
         return { status, body: '{"error":{"status":"NOT_FOUND","details":[{"errorCode":"UNREGISTERED"}]}}' };
       if (status === 503)
