@@ -109,6 +109,7 @@ export class FakePushProviders {
       VAPID_PUBLIC_KEY: this.vapid.publicKey,
       VAPID_PRIVATE_KEY: this.vapid.privateKey,
       VAPID_SUBJECT: 'mailto:test@example.com',
+      WEBPUSH_ENDPOINT_HOSTS: '127.0.0.1',
     };
   }
 

@@ -1,5 +1,5 @@
-import { IsInt, IsString, IsUrl, Max, Min } from 'class-validator';
-import { ToInt } from '#libs/config';
+import { IsInt, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { ToInt, ToList } from '#libs/config';
 
 const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -128,4 +128,18 @@ export class WebPushConfig {
 
   @IsString()
   VAPID_SUBJECT = 'mailto:push@example.com';
+
+  /**
+   * Web Push endpoints come from clients: the notifier posts only to these push services (a host or any
+   * subdomain of it), over https (plain http only for localhost and 127.0.0.1), so a subscription cannot
+   * point it at an internal address.
+   */
+  @ToList()
+  @Matches(/^[\w.-]+$/, { each: true, message: 'a comma-separated list of host names' })
+  WEBPUSH_ENDPOINT_HOSTS: string[] = [
+    'fcm.googleapis.com',
+    'updates.push.services.mozilla.com',
+    'notify.windows.com',
+    'push.apple.com',
+  ];
 }

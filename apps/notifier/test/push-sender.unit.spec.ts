@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { MessageSent } from '#libs/events';
 import { notificationContent } from '../src/messages/notification-content.js';
 import { classifyStatus, retryAfterMs } from '../src/senders/push-sender.js';
+import { WebPushSender } from '../src/senders/webpush.sender.js';
 
 const sent = (content: MessageSent['data']['content']): MessageSent => ({
   type: 'MessageSent',
@@ -67,5 +68,36 @@ describe('notification content', () => {
     );
     assert.equal(n.body, 'Photo (+2 more)');
     assert.equal(n.count, 3);
+  });
+});
+
+describe('web push endpoints', () => {
+  const sender = new WebPushSender(
+    {
+      VAPID_PUBLIC_KEY: 'x',
+      VAPID_PRIVATE_KEY: 'y',
+      VAPID_SUBJECT: 'mailto:ops@example.com',
+      WEBPUSH_ENDPOINT_HOSTS: ['push.apple.com'],
+    },
+    1000,
+  );
+  const notification = {
+    conversationId: 'c',
+    messageId: '1',
+    title: 't',
+    body: 'b',
+    count: 1,
+    collapseKey: 'c',
+  };
+  const send = (endpoint: string) =>
+    sender.send({ provider: 'webpush', endpoint, p256dh: 'a', auth: 'b' }, notification);
+
+  test('only https endpoints of the allowed push services are posted to (no internal addresses)', async () => {
+    assert.match((await send('http://web.push.apple.com/x')).kind, /invalid-token/);
+    const internal = await send('https://169.254.169.254/latest');
+    assert.equal(internal.kind, 'invalid-token');
+    assert.match(internal.kind === 'invalid-token' ? internal.error : '', /not an allowed push service/);
+    const evil = await send('https://push.apple.com.evil.example/x');
+    assert.match(evil.kind === 'invalid-token' ? evil.error : '', /not an allowed push service/);
   });
 });

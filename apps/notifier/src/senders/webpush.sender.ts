@@ -34,6 +34,8 @@ export class WebPushSender implements PushSender<'webpush'> {
       conversationId: n.conversationId,
       messageId: n.messageId,
     });
+    const refused = this.refusedEndpoint(token.endpoint);
+    if (refused) return { kind: 'invalid-token', error: `webpush: ${refused}` };
     let request: webpush.RequestDetails;
     try {
       request = webpush.generateRequestDetails(
@@ -71,5 +73,20 @@ export class WebPushSender implements PushSender<'webpush'> {
     const error = `webpush ${res.status}: ${text.slice(0, 300)}`;
     if (res.status === 404 || res.status === 410) return { kind: 'invalid-token', error };
     return classifyStatus(res.status, error, retryAfterMs(res.headers.get('retry-after')));
+  }
+
+  /** Why the notifier will not post to this endpoint, if it will not. */
+  private refusedEndpoint(endpoint: string): string | undefined {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      return 'endpoint is not a URL';
+    }
+    const host = url.hostname;
+    const local = host === 'localhost' || host === '127.0.0.1';
+    if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) return 'endpoint is not https';
+    const allowed = this.config.WEBPUSH_ENDPOINT_HOSTS.some((h) => host === h || host.endsWith(`.${h}`));
+    return allowed ? undefined : `endpoint host ${host} is not an allowed push service`;
   }
 }
