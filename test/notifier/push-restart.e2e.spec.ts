@@ -81,4 +81,42 @@ describe('notifier restart', () => {
       redis.disconnect();
     }
   });
+
+  test('a slow provider queues only its own pushes: APNs is not held up behind a slow FCM', async () => {
+    // The notifier started by the previous test is running, with 3 FCM slots and a 300 ms slow FCM.
+    const http = new ChatHttpClient({ baseUrl: stack.gateways[0]!.url });
+    const alice = await signUp(stack);
+    await alice.connect();
+    const fcmTokens: string[] = [];
+    const conversations: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await signUp(stack);
+      fcmTokens.push(`slow-${r.deviceId}`);
+      await http.registerPushToken(r.tokens.accessToken, { provider: 'fcm', token: `slow-${r.deviceId}` });
+      conversations.push((await alice.chat.openDirect(r.userId)).conversationId);
+    }
+    const iphone = await signUp(stack);
+    const apnsToken = `${iphone.deviceId.replace(/[^0-9a-f]/gi, '').toLowerCase()}${'0'.repeat(64)}`.slice(
+      0,
+      64,
+    );
+    await http.registerPushToken(iphone.tokens.accessToken, {
+      provider: 'apns',
+      token: apnsToken,
+      environment: 'production',
+    });
+    conversations.push((await alice.chat.openDirect(iphone.userId)).conversationId);
+    for (const c of conversations) await alice.chat.send(c, 'burst');
+    await eventually(
+      async () =>
+        fcmTokens.every((t) => providers.of(t).length === 1) && providers.of(apnsToken).length === 1,
+      20_000,
+      'all pushes',
+    );
+    const lastFcm = Math.max(...fcmTokens.map((t) => providers.of(t)[0]!.at));
+    const firstFcm = Math.min(...fcmTokens.map((t) => providers.of(t)[0]!.at));
+    const apns = providers.of(apnsToken)[0]!.at;
+    assert.ok(lastFcm - firstFcm >= 900, `FCM was the bottleneck (${lastFcm - firstFcm} ms for 12 pushes)`);
+    assert.ok(apns < lastFcm - 500, `APNs pushed ${lastFcm - apns} ms before the last FCM push`);
+  });
 });
