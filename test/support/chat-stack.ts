@@ -12,6 +12,7 @@ export class ChatStack {
   projector?: AppProcess;
   /** Codes the development sender logged, by phone, indexed as the lines arrive (no rescans). */
   private readonly codes = new Map<string, string[]>();
+  readonly notifiers: AppProcess[] = [];
 
   private constructor(readonly env: TestEnv) {}
 
@@ -64,6 +65,17 @@ export class ChatStack {
     return this.projector;
   }
 
+  /** Starts a notifier with extra variables (provider endpoints and credentials, short grace period). */
+  async startNotifier(vars: Record<string, string> = {}): Promise<AppProcess> {
+    const n = await AppProcess.start('notifier', {
+      ...this.env.vars,
+      INSTANCE_ID: `notifier-${this.notifiers.length + 1}`,
+      ...vars,
+    });
+    this.notifiers.push(n);
+    return n;
+  }
+
   wsUrl(g: AppProcess): string {
     return `${g.url.replace(/^http/, 'ws')}/v1/ws`;
   }
@@ -99,7 +111,9 @@ export class ChatStack {
   async stop(): Promise<void> {
     await Promise.all([...this.clients].map((c) => c.close().catch(() => undefined)));
     await Promise.all(
-      [...this.gateways, ...(this.projector ? [this.projector] : [])].map((p) => p.stop('SIGKILL')),
+      [...this.gateways, ...this.notifiers, ...(this.projector ? [this.projector] : [])].map((p) =>
+        p.stop('SIGKILL'),
+      ),
     );
     await cleanupTestEnv(this.env);
   }

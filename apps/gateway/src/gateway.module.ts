@@ -22,6 +22,8 @@ import type { gatewayConfigSpec } from './gateway.config.js';
 import { ApiErrorFilter } from './http/api-error.filter.js';
 import { MessageIdService } from './ids/message-id.service.js';
 import { MediaController } from './media/media.controller.js';
+import { NotificationSettingsController } from './notifications/notification-settings.controller.js';
+import { PushTokensController } from './notifications/push-tokens.controller.js';
 import { MediaService } from './media/media.service.js';
 import { GroupCommands } from './groups/group-commands.js';
 import { AUTH_CONFIG, CODE_SENDER, GROUPS_CONFIG, MEDIA_CONFIG, MESSAGING_CONFIG } from './tokens.js';
@@ -78,7 +80,14 @@ export class GatewayModule {
         S3Module.forRoot(config.s3),
         ReadModelsModule,
       ],
-      controllers: [AuthController, DevicesController, UsersController, MediaController],
+      controllers: [
+        AuthController,
+        DevicesController,
+        UsersController,
+        MediaController,
+        PushTokensController,
+        NotificationSettingsController,
+      ],
       providers: [
         { provide: AUTH_CONFIG, useValue: config.auth },
         { provide: MESSAGING_CONFIG, useValue: config.messaging },

@@ -1,4 +1,5 @@
 import { CassandraConfig, NatsConfig, ProcessConfig, RedisConfig } from '#libs/config';
+import { ApnsConfig, FcmConfig, PushPolicyConfig, WebPushConfig } from './push.config.js';
 
 /** Every environment variable the notifier reads, by section. */
 export const notifierConfigSpec = {
@@ -6,4 +7,10 @@ export const notifierConfigSpec = {
   nats: NatsConfig,
   cassandra: CassandraConfig,
   redis: RedisConfig,
+  push: PushPolicyConfig,
+  fcm: FcmConfig,
+  apns: ApnsConfig,
+  webpush: WebPushConfig,
 };
+
+export type NotifierConfig = import('#libs/config').LoadedConfig<typeof notifierConfigSpec>;

@@ -106,6 +106,44 @@ export class ChatHttpClient {
     await this.call('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}`, undefined, accessToken);
   }
 
+  /** Registers (or replaces) this device's push token for one provider. */
+  async registerPushToken(
+    accessToken: string,
+    token:
+      | { provider: 'fcm'; token: string }
+      | { provider: 'apns'; token: string; environment: 'sandbox' | 'production' }
+      | { provider: 'webpush'; endpoint: string; keys: { p256dh: string; auth: string } },
+  ): Promise<void> {
+    const { provider, ...body } = token;
+    await this.call('PUT', `/v1/push-tokens/${provider}`, body, accessToken);
+  }
+
+  async removePushToken(accessToken: string, provider: 'fcm' | 'apns' | 'webpush'): Promise<void> {
+    await this.call('DELETE', `/v1/push-tokens/${provider}`, undefined, accessToken);
+  }
+
+  async setNotificationPreview(accessToken: string, preview: 'show' | 'hide'): Promise<void> {
+    await this.call('PUT', '/v1/notification-settings/preview', { preview }, accessToken);
+  }
+
+  async muteConversation(accessToken: string, conversationId: string, until?: Date): Promise<void> {
+    await this.call(
+      'PUT',
+      `/v1/notification-settings/mutes/${encodeURIComponent(conversationId)}`,
+      until ? { until: until.toISOString() } : {},
+      accessToken,
+    );
+  }
+
+  async unmuteConversation(accessToken: string, conversationId: string): Promise<void> {
+    await this.call(
+      'DELETE',
+      `/v1/notification-settings/mutes/${encodeURIComponent(conversationId)}`,
+      undefined,
+      accessToken,
+    );
+  }
+
   async lookup(accessToken: string, phones: string[]): Promise<Array<{ phone: string; userId: string }>> {
     return (
       await this.call<{ users: Array<{ phone: string; userId: string }> }>(

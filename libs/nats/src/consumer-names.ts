@@ -4,4 +4,6 @@ export const DURABLES = {
   projectorConversations: 'projector-conversations',
   /** On USERS: users and devices. */
   projectorUsers: 'projector-users',
+  /** On every CHAT_<p>: push notifications for MessageSent to devices that are offline. */
+  notifierMessages: 'notifier-messages',
 } as const;

@@ -41,7 +41,7 @@ export function deadLetterStreamName(space: Pick<SubjectSpace, 'namespace'>): st
   return streamName(space, 'DLQ');
 }
 
-/** Where a durable consumer parks the events its handler cannot apply: `chat.dlq.<durable>`. */
+/** Where a consumer parks what it gave up on: `chat.dlq.<durable>` (a projection), `chat.dlq.notifier`. */
 export function deadLetterSubject(space: Pick<SubjectSpace, 'namespace'>, durable: string): string {
   return `${subjectRoot(space)}.dlq.${durable}`;
 }
@@ -83,7 +83,8 @@ export function streamTopology(space: SubjectSpace): StreamSpec[] {
     {
       name: deadLetterStreamName(space),
       subjects: [`${root}.dlq.>`],
-      description: 'Events a projection parked after its retries ran out (chatctl dlq list | show | retry)',
+      description:
+        'Dead letters: events a projection or the notifier gave up on, with the error (chatctl dlq list | show | retry)',
       maxAgeMs: 30 * DAY_MS,
       duplicateWindowMs: 60_000,
     },

@@ -67,6 +67,11 @@ export class DeviceStore {
     }));
   }
 
+  async phone(userId: string): Promise<string | undefined> {
+    const rs = await this.cql.execute('SELECT phone FROM users WHERE user_id = ?', [userId]);
+    return (rs.first()?.get('phone') as string | null) ?? undefined;
+  }
+
   async userExists(userId: string): Promise<boolean> {
     const rs = await this.cql.execute(`SELECT user_id FROM ${(await this.t()).users} WHERE user_id = ?`, [
       userId,

@@ -6,6 +6,7 @@ export * from './device.store.js';
 export * from './receipt.store.js';
 export * from './media.store.js';
 export * from './group.store.js';
+export * from './push-settings.store.js';
 export * from './read-models.module.js';
 export * from './read-model-versions.js';
 export * from './users-model.js';

@@ -5,11 +5,20 @@ import { DeviceStore } from './device.store.js';
 import { GroupStore } from './group.store.js';
 import { InboxStore } from './inbox.store.js';
 import { MediaStore } from './media.store.js';
+import { PushSettingsStore } from './push-settings.store.js';
 import { ReadModelVersions } from './read-model-versions.js';
 import { ReceiptStore } from './receipt.store.js';
 import { TimelineStore } from './timeline.store.js';
 
-const stores = [InboxStore, TimelineStore, ConversationStore, ReceiptStore, MediaStore, GroupStore];
+const stores = [
+  InboxStore,
+  TimelineStore,
+  ConversationStore,
+  ReceiptStore,
+  MediaStore,
+  GroupStore,
+  PushSettingsStore,
+];
 
 /** The read-model stores over the Cassandra client (requires CassandraModule). */
 @Global()

@@ -20,6 +20,12 @@ export async function applyToUsersModel(
     case 'DeviceRemoved':
       await devices.remove(event.data.userId, event.data.deviceId, streamSeq);
       return;
+    case 'PushTokenRegistered':
+    case 'PushTokenRemoved':
+    case 'ConversationMuted':
+    case 'ConversationUnmuted':
+    case 'NotificationPreviewSet':
+      return; // notification settings are their own read model (PushSettingsStore)
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

@@ -24,6 +24,11 @@ export function involvesUser(event: ChatEvent, userId: string): boolean {
     case 'UserRegistered':
     case 'DeviceAdded':
     case 'DeviceRemoved':
+    case 'PushTokenRegistered':
+    case 'PushTokenRemoved':
+    case 'ConversationMuted':
+    case 'ConversationUnmuted':
+    case 'NotificationPreviewSet':
       return event.data.userId === userId;
     default: {
       const _exhaustive: never = event;

@@ -33,7 +33,14 @@ export class DevicesController {
   ): Promise<{ devices: Array<{ deviceId: string; kind: string; name: string; addedAt: string }> }> {
     const { state } = await this.users.load(me.userId);
     if (state.status !== 'active') throw new ApiError('NOT_FOUND', 'no such user');
-    return { devices: [...state.devices.values()] };
+    return {
+      devices: [...state.devices.values()].map((d) => ({
+        deviceId: d.deviceId,
+        kind: d.kind,
+        name: d.name,
+        addedAt: d.addedAt,
+      })),
+    };
   }
 
   @Post('link-code')

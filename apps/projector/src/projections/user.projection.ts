@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { chatEventCodec, type UserEvent } from '#libs/events';
 import { LiveDeliveryBus, NatsClient, type StoredMessage } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
-import { applyToUsersModel, DeviceStore, InboxStore } from '#libs/read-models';
+import { applyToUsersModel, DeviceStore, InboxStore, PushSettingsStore } from '#libs/read-models';
 
 /**
  * Users and devices from the USERS stream. Writes are stamped with the stream sequence, so applying an
@@ -16,6 +16,7 @@ export class UserProjection {
     private readonly nats: NatsClient,
     private readonly devices: DeviceStore,
     private readonly inbox: InboxStore,
+    private readonly push: PushSettingsStore,
     private readonly live: LiveDeliveryBus,
     @Inject(MetricsService) metrics: MetricsService,
   ) {
@@ -32,10 +33,41 @@ export class UserProjection {
   async handle(msg: StoredMessage): Promise<void> {
     const event = chatEventCodec.decode(msg.data) as UserEvent;
     await applyToUsersModel(this.devices, event, msg.seq);
+    await this.applyToPushSettings(event, msg.seq);
     if (event.type === 'DeviceRemoved') {
       await this.inbox.dropDevice(event.data.userId, event.data.deviceId, this.nats.topology.partitions);
       this.live.publish(event.data.userId, { kind: 'revoke', deviceIds: [event.data.deviceId] });
     }
     this.applied.inc({ projection: 'users', type: event.type });
+  }
+
+  /** Push tokens, mutes and the preview setting, which the notifier reads. */
+  private async applyToPushSettings(event: UserEvent, seq: number): Promise<void> {
+    switch (event.type) {
+      case 'DeviceRemoved':
+        return this.push.removeDevice(event.data.userId, event.data.deviceId, seq);
+      case 'PushTokenRegistered':
+        return this.push.putToken(event.data.userId, event.data.deviceId, event.data.token, seq);
+      case 'PushTokenRemoved':
+        return this.push.removeToken(event.data.userId, event.data.deviceId, event.data.provider, seq);
+      case 'ConversationMuted':
+        return this.push.mute(
+          event.data.userId,
+          event.data.conversationId,
+          event.data.until ? new Date(event.data.until) : undefined,
+          seq,
+        );
+      case 'ConversationUnmuted':
+        return this.push.unmute(event.data.userId, event.data.conversationId, seq);
+      case 'NotificationPreviewSet':
+        return this.push.setPreview(event.data.userId, event.data.preview, seq);
+      case 'UserRegistered':
+      case 'DeviceAdded':
+        return;
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
+    }
   }
 }

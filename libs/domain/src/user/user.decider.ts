@@ -1,4 +1,16 @@
-import type { DeviceAdded, DeviceRemoved, UserEvent, UserRegistered } from '#libs/events';
+import type {
+  ConversationMuted,
+  ConversationUnmuted,
+  DeviceAdded,
+  DeviceRemoved,
+  NotificationPreviewSet,
+  PushProvider,
+  PushToken,
+  PushTokenRegistered,
+  PushTokenRemoved,
+  UserEvent,
+  UserRegistered,
+} from '#libs/events';
 import { accept, reject, type CommandContext, type Decision } from '../errors.js';
 import { primaryDevice, type UserState } from './user.state.js';
 
@@ -25,7 +37,53 @@ export interface RemoveDevice {
   readonly requestedBy: string;
 }
 
-export type UserCommand = SignInPrimary | LinkDevice | RemoveDevice;
+/** A device registers (or replaces) its own token for one provider. */
+export interface RegisterPushToken {
+  readonly type: 'RegisterPushToken';
+  readonly deviceId: string;
+  readonly token: PushToken;
+}
+
+/**
+ * Removes a device's token for one provider: asked by the device, or by the notifier when the provider
+ * refused `ifToken` (so a token the device replaced meanwhile stays).
+ */
+export interface RemovePushToken {
+  readonly type: 'RemovePushToken';
+  readonly deviceId: string;
+  readonly provider: PushProvider;
+  readonly reason: 'device' | 'invalid';
+  readonly ifToken?: PushToken;
+}
+
+export interface MuteConversation {
+  readonly type: 'MuteConversation';
+  readonly conversationId: string;
+  /** Absent: until unmuted. */
+  readonly until?: Date;
+}
+
+export interface UnmuteConversation {
+  readonly type: 'UnmuteConversation';
+  readonly conversationId: string;
+}
+
+export interface SetNotificationPreview {
+  readonly type: 'SetNotificationPreview';
+  readonly preview: 'show' | 'hide';
+}
+
+export type UserCommand =
+  | SignInPrimary
+  | LinkDevice
+  | RemoveDevice
+  | RegisterPushToken
+  | RemovePushToken
+  | MuteConversation
+  | UnmuteConversation
+  | SetNotificationPreview;
+
+const sameToken = (a: PushToken, b: PushToken): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 function envelope<E extends UserEvent>(ctx: CommandContext, type: E['type'], data: E['data']): E {
   return { type, version: 1, id: ctx.newEventId(), occurredAt: ctx.now.toISOString(), data } as E;
@@ -84,6 +142,64 @@ export function decideUser(command: UserCommand, state: UserState, ctx: CommandC
       }
       return accept(
         envelope<DeviceRemoved>(ctx, 'DeviceRemoved', { userId: state.userId, deviceId: command.deviceId }),
+      );
+    }
+    case 'RegisterPushToken': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such user');
+      const device = state.devices.get(command.deviceId);
+      if (!device) return reject('NOT_FOUND', `no device ${command.deviceId}`);
+      const current = device.pushTokens.get(command.token.provider);
+      if (current && sameToken(current, command.token)) return accept(); // already registered
+      return accept(
+        envelope<PushTokenRegistered>(ctx, 'PushTokenRegistered', {
+          userId: state.userId,
+          deviceId: command.deviceId,
+          token: command.token,
+        }),
+      );
+    }
+    case 'RemovePushToken': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such user');
+      const current = state.devices.get(command.deviceId)?.pushTokens.get(command.provider);
+      if (!current) return reject('NOT_FOUND', `no ${command.provider} token on device ${command.deviceId}`);
+      if (command.ifToken && !sameToken(current, command.ifToken)) return accept(); // replaced meanwhile
+      return accept(
+        envelope<PushTokenRemoved>(ctx, 'PushTokenRemoved', {
+          userId: state.userId,
+          deviceId: command.deviceId,
+          provider: command.provider,
+          reason: command.reason,
+        }),
+      );
+    }
+    case 'MuteConversation': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such user');
+      if (command.until && command.until.getTime() <= ctx.now.getTime())
+        return reject('VALIDATION_FAILED', 'until: must be in the future');
+      return accept(
+        envelope<ConversationMuted>(ctx, 'ConversationMuted', {
+          userId: state.userId,
+          conversationId: command.conversationId,
+          ...(command.until ? { until: command.until.toISOString() } : {}),
+        }),
+      );
+    }
+    case 'UnmuteConversation': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such user');
+      return accept(
+        envelope<ConversationUnmuted>(ctx, 'ConversationUnmuted', {
+          userId: state.userId,
+          conversationId: command.conversationId,
+        }),
+      );
+    }
+    case 'SetNotificationPreview': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such user');
+      return accept(
+        envelope<NotificationPreviewSet>(ctx, 'NotificationPreviewSet', {
+          userId: state.userId,
+          preview: command.preview,
+        }),
       );
     }
     default: {

@@ -1,10 +1,12 @@
-import type { UserEvent } from '#libs/events';
+import type { PushProvider, PushToken, UserEvent } from '#libs/events';
 
 export interface DeviceState {
   readonly deviceId: string;
   readonly kind: 'primary' | 'linked';
   readonly name: string;
   readonly addedAt: string;
+  /** At most one token per provider. */
+  readonly pushTokens: ReadonlyMap<PushProvider, PushToken>;
 }
 
 export type UserState =
@@ -30,6 +32,7 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
         kind: event.data.kind,
         name: event.data.name,
         addedAt: event.occurredAt,
+        pushTokens: new Map(),
       });
       return { ...state, devices };
     }
@@ -39,6 +42,23 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
       devices.delete(event.data.deviceId);
       return { ...state, devices };
     }
+    case 'PushTokenRegistered':
+    case 'PushTokenRemoved': {
+      if (state.status !== 'active') return state;
+      const device = state.devices.get(event.data.deviceId);
+      if (!device) return state;
+      const pushTokens = new Map(device.pushTokens);
+      if (event.type === 'PushTokenRegistered') pushTokens.set(event.data.token.provider, event.data.token);
+      else pushTokens.delete(event.data.provider);
+      const devices = new Map(state.devices);
+      devices.set(device.deviceId, { ...device, pushTokens });
+      return { ...state, devices };
+    }
+    // Notification settings change no decision: they live in the read model the notifier reads.
+    case 'ConversationMuted':
+    case 'ConversationUnmuted':
+    case 'NotificationPreviewSet':
+      return state;
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

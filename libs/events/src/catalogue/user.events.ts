@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../event-definition.js';
 import type { EventEnvelope } from '../envelope.js';
-import { e164, tokenId } from './ids.schema.js';
+import { e164, isoTime, tokenId } from './ids.schema.js';
 
 export const UserRegisteredV1 = defineEvent({
   type: 'UserRegistered',
@@ -32,10 +32,101 @@ export const DeviceRemovedV1 = defineEvent({
   schema: z.object({ userId: tokenId, deviceId: tokenId }),
 });
 
+export const pushProvider = z.enum(['fcm', 'apns', 'webpush']);
+
+/** Where a provider reaches one device: an FCM registration token, an APNs device token, a Web Push subscription. */
+export const pushToken = z.discriminatedUnion('provider', [
+  z.object({ provider: z.literal('fcm'), token: z.string().min(1).max(4096) }),
+  z.object({
+    provider: z.literal('apns'),
+    token: z.string().regex(/^[0-9a-f]{64,200}$/),
+    environment: z.enum(['sandbox', 'production']),
+  }),
+  z.object({
+    provider: z.literal('webpush'),
+    endpoint: z.url().max(2048),
+    p256dh: z.string().min(1).max(256),
+    auth: z.string().min(1).max(64),
+  }),
+]);
+
+export const PushTokenRegisteredV1 = defineEvent({
+  type: 'PushTokenRegistered',
+  version: 1,
+  aggregate: 'user',
+  description: 'A device registered (or replaced) its push token for one provider.',
+  schema: z.object({ userId: tokenId, deviceId: tokenId, token: pushToken }),
+});
+
+export const PushTokenRemovedV1 = defineEvent({
+  type: 'PushTokenRemoved',
+  version: 1,
+  aggregate: 'user',
+  description:
+    "A device's push token for one provider was removed: by the device, or because the provider reported it invalid.",
+  schema: z.object({
+    userId: tokenId,
+    deviceId: tokenId,
+    provider: pushProvider,
+    reason: z.enum(['device', 'invalid']),
+  }),
+});
+
+export const ConversationMutedV1 = defineEvent({
+  type: 'ConversationMuted',
+  version: 1,
+  aggregate: 'user',
+  description: 'The user muted push notifications of one conversation, until a time or for ever.',
+  schema: z.object({ userId: tokenId, conversationId: tokenId, until: isoTime.optional() }),
+});
+
+export const ConversationUnmutedV1 = defineEvent({
+  type: 'ConversationUnmuted',
+  version: 1,
+  aggregate: 'user',
+  description: 'The user unmuted one conversation.',
+  schema: z.object({ userId: tokenId, conversationId: tokenId }),
+});
+
+export const NotificationPreviewSetV1 = defineEvent({
+  type: 'NotificationPreviewSet',
+  version: 1,
+  aggregate: 'user',
+  description: 'Whether push notifications show the sender and a preview, or only "new message".',
+  schema: z.object({ userId: tokenId, preview: z.enum(['show', 'hide']) }),
+});
+
 type Data<D extends { schema: z.ZodType }> = z.infer<D['schema']>;
 export type UserRegistered = EventEnvelope<'UserRegistered', Data<typeof UserRegisteredV1>>;
 export type DeviceAdded = EventEnvelope<'DeviceAdded', Data<typeof DeviceAddedV1>>;
 export type DeviceRemoved = EventEnvelope<'DeviceRemoved', Data<typeof DeviceRemovedV1>>;
-export type UserEvent = UserRegistered | DeviceAdded | DeviceRemoved;
+export type PushTokenRegistered = EventEnvelope<'PushTokenRegistered', Data<typeof PushTokenRegisteredV1>>;
+export type PushTokenRemoved = EventEnvelope<'PushTokenRemoved', Data<typeof PushTokenRemovedV1>>;
+export type ConversationMuted = EventEnvelope<'ConversationMuted', Data<typeof ConversationMutedV1>>;
+export type ConversationUnmuted = EventEnvelope<'ConversationUnmuted', Data<typeof ConversationUnmutedV1>>;
+export type NotificationPreviewSet = EventEnvelope<
+  'NotificationPreviewSet',
+  Data<typeof NotificationPreviewSetV1>
+>;
+export type PushToken = z.infer<typeof pushToken>;
+export type PushProvider = z.infer<typeof pushProvider>;
+export type UserEvent =
+  | UserRegistered
+  | DeviceAdded
+  | DeviceRemoved
+  | PushTokenRegistered
+  | PushTokenRemoved
+  | ConversationMuted
+  | ConversationUnmuted
+  | NotificationPreviewSet;
 
-export const userEvents = [UserRegisteredV1, DeviceAddedV1, DeviceRemovedV1] as const;
+export const userEvents = [
+  UserRegisteredV1,
+  DeviceAddedV1,
+  DeviceRemovedV1,
+  PushTokenRegisteredV1,
+  PushTokenRemovedV1,
+  ConversationMutedV1,
+  ConversationUnmutedV1,
+  NotificationPreviewSetV1,
+] as const;
