@@ -21,17 +21,27 @@ import { ProjectionFloor } from './conversations/projection-floor.js';
 import type { gatewayConfigSpec } from './gateway.config.js';
 import { ApiErrorFilter } from './http/api-error.filter.js';
 import { MessageIdService } from './ids/message-id.service.js';
-import { AUTH_CONFIG, CODE_SENDER, MESSAGING_CONFIG } from './tokens.js';
+import { PresenceAccess } from './presence/presence-access.js';
+import { PresenceBus } from './presence/presence-bus.js';
+import { PresenceQuery } from './presence/presence-query.js';
+import { PresenceTracker } from './presence/presence-tracker.js';
+import { PresenceTransitions } from './presence/presence-transitions.js';
+import { PresenceWatchers } from './presence/presence-watchers.js';
+import { AUTH_CONFIG, CODE_SENDER, MESSAGING_CONFIG, PRESENCE_CONFIG, PROCESS_CONFIG } from './tokens.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
 import { AckHandler } from './ws/handlers/ack.handler.js';
 import { ConversationsHandler } from './ws/handlers/conversations.handler.js';
+import { HeartbeatHandler } from './ws/handlers/heartbeat.handler.js';
 import { HistoryHandler } from './ws/handlers/history.handler.js';
 import { OpenDirectHandler } from './ws/handlers/open-direct.handler.js';
 import { PingHandler } from './ws/handlers/ping.handler.js';
+import { PresenceSubscribeHandler } from './ws/handlers/presence-subscribe.handler.js';
+import { PrivacyGetHandler, PrivacySetHandler } from './ws/handlers/privacy.handler.js';
 import { ReadHandler } from './ws/handlers/read.handler.js';
 import { SendMessageHandler } from './ws/handlers/send-message.handler.js';
 import { SyncHandler } from './ws/handlers/sync.handler.js';
+import { TypingHandler } from './ws/handlers/typing.handler.js';
 import { LiveSessions } from './ws/live-sessions.js';
 
 /** The composition root of the gateway: infrastructure, then services, then the HTTP and WebSocket edges. */
@@ -63,6 +73,8 @@ export class GatewayModule {
       providers: [
         { provide: AUTH_CONFIG, useValue: config.auth },
         { provide: MESSAGING_CONFIG, useValue: config.messaging },
+        { provide: PRESENCE_CONFIG, useValue: config.presence },
+        { provide: PROCESS_CONFIG, useValue: config.process },
         { provide: CODE_SENDER, inject: [LOGGER], useFactory: (log: Logger) => new LogCodeSender(log) },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         TokenService,
@@ -81,6 +93,17 @@ export class GatewayModule {
         ConversationsHandler,
         OpenDirectHandler,
         PingHandler,
+        PresenceBus,
+        PresenceTransitions,
+        PresenceTracker,
+        PresenceAccess,
+        PresenceQuery,
+        PresenceWatchers,
+        HeartbeatHandler,
+        PresenceSubscribeHandler,
+        TypingHandler,
+        PrivacyGetHandler,
+        PrivacySetHandler,
         FrameRouter,
         ChatGateway,
       ],

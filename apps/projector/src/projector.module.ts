@@ -8,6 +8,7 @@ import { ReadModelsModule } from '#libs/read-models';
 import { RedisHealthIndicator, RedisModule } from '#libs/redis';
 import { ConversationProjection } from './projections/conversation.projection.js';
 import { FanOut } from './projections/fan-out.js';
+import { PresenceProjection } from './projections/presence.projection.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
@@ -38,6 +39,7 @@ export class ProjectorModule {
         FanOut,
         ConversationProjection,
         UserProjection,
+        PresenceProjection,
         ProjectionRunner,
       ],
     };

@@ -4,4 +4,6 @@ export const DURABLES = {
   projectorConversations: 'projector-conversations',
   /** On USERS: users and devices. */
   projectorUsers: 'projector-users',
+  /** On PRESENCE: last seen in Cassandra. */
+  projectorPresence: 'projector-presence',
 } as const;

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'CODE_INVALID',
   'DEVICE_LIMIT',
+  'PRESENCE_HIDDEN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -3,10 +3,11 @@ import { CASSANDRA_CLIENT, type CqlClient } from '#libs/cassandra';
 import { ConversationStore } from './conversation.store.js';
 import { DeviceStore } from './device.store.js';
 import { InboxStore } from './inbox.store.js';
+import { PresenceStore } from './presence.store.js';
 import { ReceiptStore } from './receipt.store.js';
 import { TimelineStore } from './timeline.store.js';
 
-const stores = [InboxStore, TimelineStore, ConversationStore, DeviceStore, ReceiptStore];
+const stores = [InboxStore, TimelineStore, ConversationStore, DeviceStore, ReceiptStore, PresenceStore];
 
 /** The read-model stores over the Cassandra client (requires CassandraModule). */
 @Global()

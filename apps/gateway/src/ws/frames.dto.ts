@@ -2,6 +2,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -94,4 +95,36 @@ export class ListConversationsDto {
   @Min(1)
   @Max(500)
   limit?: number;
+}
+
+const AUDIENCES = ['everyone', 'contacts', 'nobody'];
+
+export class PresenceSubscribeDto {
+  @IsArray()
+  @ArrayMaxSize(256)
+  @Matches(TOKEN, { each: true, message: 'each must be a user id' })
+  userIds!: string[];
+
+  /** The conversation open on the device: its typing indicators come too (members only). */
+  @IsOptional()
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId?: string;
+}
+
+export class TypingDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId!: string;
+
+  @IsIn(['typing', 'recording', 'stopped'], { message: 'must be typing, recording or stopped' })
+  state!: 'typing' | 'recording' | 'stopped';
+}
+
+export class PrivacyDto {
+  @IsOptional()
+  @IsIn(AUDIENCES, { message: 'must be everyone, contacts or nobody' })
+  lastSeen?: 'everyone' | 'contacts' | 'nobody';
+
+  @IsOptional()
+  @IsIn(AUDIENCES, { message: 'must be everyone, contacts or nobody' })
+  online?: 'everyone' | 'contacts' | 'nobody';
 }

@@ -1,8 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DURABLES, DurableConsumer, NatsClient, streamTopology, userStreamName } from '#libs/nats';
+import {
+  DURABLES,
+  DurableConsumer,
+  NatsClient,
+  presenceStreamName,
+  streamTopology,
+  userStreamName,
+} from '#libs/nats';
 import { LOGGER } from '#libs/platform';
 import { ConversationProjection } from './conversation.projection.js';
+import { PresenceProjection } from './presence.projection.js';
 import { UserProjection } from './user.projection.js';
 
 /** Starts one durable consumer per stream once the app is up, and stops them first on shutdown. */
@@ -14,6 +22,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
     private readonly nats: NatsClient,
     private readonly conversations: ConversationProjection,
     private readonly users: UserProjection,
+    private readonly presence: PresenceProjection,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -37,6 +46,15 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
         durable: DURABLES.projectorUsers,
         keyOf: (m) => this.users.keyOf(m),
         handle: (m) => this.users.handle(m),
+        logger: this.logger,
+      }),
+    );
+    this.consumers.push(
+      new DurableConsumer(js, jsm, {
+        stream: presenceStreamName(topology),
+        durable: DURABLES.projectorPresence,
+        keyOf: (m) => m.subject,
+        handle: (m) => this.presence.handle(m),
         logger: this.logger,
       }),
     );

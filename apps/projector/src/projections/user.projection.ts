@@ -3,7 +3,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { chatEventCodec, type UserEvent } from '#libs/events';
 import { LiveDeliveryBus, NatsClient } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
-import { DeviceStore, InboxStore } from '#libs/read-models';
+import { DeviceStore, InboxStore, PresenceStore } from '#libs/read-models';
 
 /**
  * Users and devices from the USERS stream. Writes are stamped with the stream sequence, so applying an
@@ -17,6 +17,7 @@ export class UserProjection {
     private readonly nats: NatsClient,
     private readonly devices: DeviceStore,
     private readonly inbox: InboxStore,
+    private readonly presence: PresenceStore,
     private readonly live: LiveDeliveryBus,
     @Inject(MetricsService) metrics: MetricsService,
   ) {
@@ -48,6 +49,13 @@ export class UserProjection {
         await this.devices.remove(event.data.userId, event.data.deviceId, msg.seq);
         await this.inbox.dropDevice(event.data.userId, event.data.deviceId, this.nats.topology.partitions);
         this.live.publish(event.data.userId, { kind: 'revoke', deviceIds: [event.data.deviceId] });
+        break;
+      case 'PrivacySettingsChanged':
+        await this.presence.savePrivacy(
+          event.data.userId,
+          { lastSeen: event.data.lastSeen, online: event.data.online },
+          msg.seq,
+        );
         break;
       default: {
         const _exhaustive: never = event;

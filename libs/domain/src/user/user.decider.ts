@@ -1,4 +1,11 @@
-import type { DeviceAdded, DeviceRemoved, UserEvent, UserRegistered } from '#libs/events';
+import type {
+  DeviceAdded,
+  DeviceRemoved,
+  PrivacySettingsChanged,
+  UserEvent,
+  UserRegistered,
+} from '#libs/events';
+import type { PresenceAudience } from '../presence/presence-visibility.js';
 import { accept, reject, type CommandContext, type Decision } from '../errors.js';
 import { primaryDevice, type UserState } from './user.state.js';
 
@@ -25,7 +32,14 @@ export interface RemoveDevice {
   readonly requestedBy: string;
 }
 
-export type UserCommand = SignInPrimary | LinkDevice | RemoveDevice;
+/** Changes who sees the user's last seen and online status; omitted fields keep their value. */
+export interface ChangePrivacySettings {
+  readonly type: 'ChangePrivacySettings';
+  readonly lastSeen?: PresenceAudience;
+  readonly online?: PresenceAudience;
+}
+
+export type UserCommand = SignInPrimary | LinkDevice | RemoveDevice | ChangePrivacySettings;
 
 function envelope<E extends UserEvent>(ctx: CommandContext, type: E['type'], data: E['data']): E {
   return { type, version: 1, id: ctx.newEventId(), occurredAt: ctx.now.toISOString(), data } as E;
@@ -84,6 +98,18 @@ export function decideUser(command: UserCommand, state: UserState, ctx: CommandC
       }
       return accept(
         envelope<DeviceRemoved>(ctx, 'DeviceRemoved', { userId: state.userId, deviceId: command.deviceId }),
+      );
+    }
+    case 'ChangePrivacySettings': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such user');
+      const next = {
+        lastSeen: command.lastSeen ?? state.privacy.lastSeen,
+        online: command.online ?? state.privacy.online,
+      };
+      // Setting what is already set records nothing.
+      if (next.lastSeen === state.privacy.lastSeen && next.online === state.privacy.online) return accept();
+      return accept(
+        envelope<PrivacySettingsChanged>(ctx, 'PrivacySettingsChanged', { userId: state.userId, ...next }),
       );
     }
     default: {

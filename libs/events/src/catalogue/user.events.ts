@@ -32,10 +32,25 @@ export const DeviceRemovedV1 = defineEvent({
   schema: z.object({ userId: tokenId, deviceId: tokenId }),
 });
 
+/** Who may see a user's last seen / online status. */
+export const presenceAudience = z.enum(['everyone', 'contacts', 'nobody']);
+
+export const PrivacySettingsChangedV1 = defineEvent({
+  type: 'PrivacySettingsChanged',
+  version: 1,
+  aggregate: 'user',
+  description: "A user changed who sees their last seen and online status (the whole new setting).",
+  schema: z.object({ userId: tokenId, lastSeen: presenceAudience, online: presenceAudience }),
+});
+
 type Data<D extends { schema: z.ZodType }> = z.infer<D['schema']>;
 export type UserRegistered = EventEnvelope<'UserRegistered', Data<typeof UserRegisteredV1>>;
 export type DeviceAdded = EventEnvelope<'DeviceAdded', Data<typeof DeviceAddedV1>>;
 export type DeviceRemoved = EventEnvelope<'DeviceRemoved', Data<typeof DeviceRemovedV1>>;
-export type UserEvent = UserRegistered | DeviceAdded | DeviceRemoved;
+export type PrivacySettingsChanged = EventEnvelope<
+  'PrivacySettingsChanged',
+  Data<typeof PrivacySettingsChangedV1>
+>;
+export type UserEvent = UserRegistered | DeviceAdded | DeviceRemoved | PrivacySettingsChanged;
 
-export const userEvents = [UserRegisteredV1, DeviceAddedV1, DeviceRemovedV1] as const;
+export const userEvents = [UserRegisteredV1, DeviceAddedV1, DeviceRemovedV1, PrivacySettingsChangedV1] as const;
