@@ -3,3 +3,4 @@ export * from './dedupe.js';
 export * from './backoff.js';
 export * from './http-client.js';
 export * from './chat-client.js';
+export * from './typing-tracker.js';

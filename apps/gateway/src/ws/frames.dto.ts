@@ -1,6 +1,7 @@
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  Equals,
   IsArray,
   IsIn,
   IsInt,
@@ -19,7 +20,15 @@ const ENTRY = /^\d{1,2}:\d{1,15}$/;
 const tokenMessage = 'must be an id of 1-64 letters, digits, _ or -';
 const snowflakeMessage = 'must be a message id (a decimal string)';
 
-export class EmptyDto {}
+export class EmptyDto {
+  /**
+   * class-validator (forbidUnknownValues) refuses an object of a class with no rule at all, which made
+   * every `{}` frame fail; this rule admits nothing but keeps the class known.
+   */
+  @IsOptional()
+  @Equals(undefined, { message: 'this frame takes no data' })
+  readonly _?: never;
+}
 
 export class SyncDto {
   @IsOptional()

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { PresenceState } from '#libs/protocol';
-import { DeviceStore } from '#libs/read-models';
 import { ConversationRepository } from '../../conversations/conversation.repository.js';
 import { ApiError } from '../../http/api-error.js';
 import { PresenceAccess } from '../../presence/presence-access.js';
@@ -15,7 +14,8 @@ import type { RequestHandler } from './request-handler.js';
  * conversationId, that conversation's typing indicators. Replaces what the device watched before; an
  * empty list stops watching. Answers the current state of each user, then live `presence` frames follow.
  * A user who shows neither online status nor last seen to the device fails the whole request with
- * PRESENCE_HIDDEN (details.userIds); one who shows only one of them is answered redacted.
+ * PRESENCE_HIDDEN (details.userIds); one who shows only one of them is answered redacted. An id that
+ * is no account reads like a user never seen online (no existence oracle, no lookup per id).
  */
 @Injectable()
 export class PresenceSubscribeHandler implements RequestHandler<'presence.subscribe'> {
@@ -26,7 +26,6 @@ export class PresenceSubscribeHandler implements RequestHandler<'presence.subscr
     private readonly watchers: PresenceWatchers,
     private readonly query: PresenceQuery,
     private readonly access: PresenceAccess,
-    private readonly devices: DeviceStore,
     private readonly conversations: ConversationRepository,
   ) {}
 
@@ -37,9 +36,6 @@ export class PresenceSubscribeHandler implements RequestHandler<'presence.subscr
       if (state.status !== 'active' || !state.members.has(conn.userId))
         throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
     }
-    const exists = await Promise.all(userIds.map((u) => this.devices.userExists(u)));
-    const unknown = userIds.filter((_, i) => !exists[i]);
-    if (unknown.length > 0) throw new ApiError('NOT_FOUND', 'no such user', { userIds: unknown });
     const visible = await Promise.all(userIds.map((u) => this.access.visibility(conn.userId, u)));
     const hidden = userIds.filter((_, i) => !visible[i]!.online && !visible[i]!.lastSeen);
     if (hidden.length > 0)
