@@ -109,8 +109,8 @@ describe('presence: heartbeats, last seen, crashed gateways', () => {
     const victims = [await contactOfWatcher(), await contactOfWatcher()];
     const doomed = stack.gateways[1]!;
     // Only the doomed gateway: after the kill they cannot come back elsewhere.
-    const devices = await Promise.all(victims.map((v) => PresenceDevice.connect(v, [stack.wsUrl(doomed)])));
     await watcher.client.watchPresence(victims.map((v) => v.userId));
+    const devices = await Promise.all(victims.map((v) => PresenceDevice.connect(v, [stack.wsUrl(doomed)])));
     for (const v of victims) await watcher.waitForPresence(v.userId, (p) => p.online === true);
     await sleep(600); // a few heartbeats
     const killedAt = Date.now();
@@ -132,8 +132,8 @@ describe('presence: heartbeats, last seen, crashed gateways', () => {
 
   test('last seen survives losing the Redis keys: it comes back from Cassandra', async () => {
     const gina = await contactOfWatcher();
-    const device = await PresenceDevice.connect(gina, [stack.wsUrls[0]!]);
     await watcher.client.watchPresence([gina.userId]);
+    const device = await PresenceDevice.connect(gina, [stack.wsUrls[0]!]);
     await watcher.waitForPresence(gina.userId, (p) => p.online === true);
     await device.close();
     const off = await watcher.waitForPresence(gina.userId, (p) => p.online === false);
