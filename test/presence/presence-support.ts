@@ -59,11 +59,12 @@ export class PresenceDevice {
     userId: string,
     match: (p: PresenceState) => boolean,
     timeoutMs = 10_000,
+    from = 0,
   ): Promise<PresenceState & { receivedAt: number }> {
     let found: (PresenceState & { receivedAt: number }) | undefined;
     await eventually(
       async () => {
-        found = this.presence.find((p) => p.userId === userId && match(p));
+        found = this.presence.slice(from).find((p) => p.userId === userId && match(p));
         return found !== undefined;
       },
       timeoutMs,
