@@ -18,7 +18,7 @@ function documented(): Map<string, Map<string, boolean>> {
       continue;
     }
     if (line.startsWith('## ')) current = undefined;
-    const row = /^\| `(\w+)` \| (yes|no) \|/.exec(line);
+    const row = /^\| `(\w+)` +\| (yes|no) +\|/.exec(line);
     if (row && current) current.set(row[1]!, row[2] === 'yes');
   }
   return sections;
