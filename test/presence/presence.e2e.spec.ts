@@ -31,7 +31,9 @@ async function contactOfWatcher(): Promise<TestDevice> {
 }
 
 /** The presence events stored for a user, in order. */
-async function storedTransitions(userId: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
+async function storedTransitions(
+  userId: string,
+): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
   const nc = await connect({ servers: stack.env.nats.NATS_URL });
   try {
     const jsm = await jetstreamManager(nc);
@@ -67,7 +69,11 @@ describe('presence: heartbeats, last seen, crashed gateways', () => {
   test('heartbeats keep a device online well past the threshold; live updates follow connect and disconnect', async () => {
     const erin = await contactOfWatcher();
     const [before] = await watcher.client.watchPresence([erin.userId]);
-    assert.deepEqual(before, { userId: erin.userId, visible: { online: true, lastSeen: true }, online: false });
+    assert.deepEqual(before, {
+      userId: erin.userId,
+      visible: { online: true, lastSeen: true },
+      online: false,
+    });
     const device = await PresenceDevice.connect(erin, [stack.wsUrl(stack.gateways[1]!)]);
     await watcher.waitForPresence(erin.userId, (p) => p.online === true);
     await sleep(THRESHOLD_MS * 2.5);
@@ -93,7 +99,9 @@ describe('presence: heartbeats, last seen, crashed gateways', () => {
 
   test('a device that goes quiet is offline after the threshold, with the last seen of its last frame', async () => {
     const frank = await contactOfWatcher();
-    const device = await PresenceDevice.connect(frank, [stack.wsUrl(stack.gateways[0]!)], { heartbeat: false });
+    const device = await PresenceDevice.connect(frank, [stack.wsUrl(stack.gateways[0]!)], {
+      heartbeat: false,
+    });
     await watcher.client.watchPresence([frank.userId]);
     await device.client.ping();
     const lastFrame = Date.now();
@@ -116,7 +124,11 @@ describe('presence: heartbeats, last seen, crashed gateways', () => {
     const killedAt = Date.now();
     await doomed.stop('SIGKILL');
     for (const v of victims) {
-      const off = await watcher.waitForPresence(v.userId, (p) => p.online === false, THRESHOLD_MS + REGISTRY_TTL_MS + 3000);
+      const off = await watcher.waitForPresence(
+        v.userId,
+        (p) => p.online === false,
+        THRESHOLD_MS + REGISTRY_TTL_MS + 3000,
+      );
       assert.ok(off.receivedAt - killedAt <= THRESHOLD_MS + REGISTRY_TTL_MS + 500, 'within threshold + TTL');
       const lastSeen = Date.parse(off.lastSeen!);
       assert.ok(lastSeen <= killedAt, 'last seen is not after the crash');
@@ -138,11 +150,7 @@ describe('presence: heartbeats, last seen, crashed gateways', () => {
     await device.close();
     const off = await watcher.waitForPresence(gina.userId, (p) => p.online === false);
     // The projector writes it to last_seen_by_user; wait for that before losing Redis.
-    await eventually(
-      async () => (await storedTransitions(gina.userId)).length === 2,
-      5000,
-      'offline stored',
-    );
+    await eventually(async () => (await storedTransitions(gina.userId)).length === 2, 5000, 'offline stored');
     await sleep(500);
     const redis = createRedis(stack.env.redis, 'presence-test');
     await new Promise((resolve) => redis.once('ready', resolve));

@@ -81,7 +81,11 @@ describe('presence privacy and typing indicators', () => {
     assert.ok(off.lastSeen, 'last seen shown while the viewer shows theirs');
     await contact.client.setPrivacy({ lastSeen: 'nobody' });
     const [hidden] = await contact.client.watchPresence([quiet.userId]);
-    assert.deepEqual(hidden, { userId: quiet.userId, visible: { online: true, lastSeen: false }, online: false });
+    assert.deepEqual(hidden, {
+      userId: quiet.userId,
+      visible: { online: true, lastSeen: false },
+      online: false,
+    });
     await contact.client.setPrivacy({ lastSeen: 'everyone' });
   });
 

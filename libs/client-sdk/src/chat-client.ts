@@ -315,7 +315,12 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       case 'typing': {
         const t = frame.data;
         if (this.typingTracker.apply(t, Date.now()))
-          this.emit('typing', { conversationId: t.conversationId, userId: t.userId, deviceId: t.deviceId, state: t.state });
+          this.emit('typing', {
+            conversationId: t.conversationId,
+            userId: t.userId,
+            deviceId: t.deviceId,
+            state: t.state,
+          });
         this.scheduleTypingExpiry();
         return;
       }
@@ -339,11 +344,19 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     clearTimeout(this.typingTimer);
     const next = this.typingTracker.nextExpiry();
     if (next === undefined || this.stopped) return;
-    this.typingTimer = setTimeout(() => {
-      for (const e of this.typingTracker.expire(Date.now()))
-        this.emit('typing', { conversationId: e.conversationId, userId: e.userId, deviceId: e.deviceId, state: 'stopped' });
-      this.scheduleTypingExpiry();
-    }, Math.max(0, next - Date.now()));
+    this.typingTimer = setTimeout(
+      () => {
+        for (const e of this.typingTracker.expire(Date.now()))
+          this.emit('typing', {
+            conversationId: e.conversationId,
+            userId: e.userId,
+            deviceId: e.deviceId,
+            state: 'stopped',
+          });
+        this.scheduleTypingExpiry();
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 
   private queueAck(entryId: string): void {

@@ -36,10 +36,7 @@ export class PresenceBus {
     return this.nats.nc.subscribe(presenceLiveSubject(this.nats.topology, userId), {
       callback: (err, msg) => {
         if (err) return;
-        const u = parse<PresenceLive>(
-          msg.data,
-          (v) => v.userId === userId && typeof v.online === 'boolean',
-        );
+        const u = parse<PresenceLive>(msg.data, (v) => v.userId === userId && typeof v.online === 'boolean');
         if (u) on(u);
       },
     });

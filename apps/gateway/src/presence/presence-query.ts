@@ -58,7 +58,10 @@ export class PresenceQuery {
   }
 
   async stateFor(viewerId: string, targetId: string): Promise<PresenceState> {
-    const [facts, visible] = await Promise.all([this.facts(targetId), this.access.visibility(viewerId, targetId)]);
+    const [facts, visible] = await Promise.all([
+      this.facts(targetId),
+      this.access.visibility(viewerId, targetId),
+    ]);
     return redact(facts, visible);
   }
 }

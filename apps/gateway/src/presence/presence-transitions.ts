@@ -24,9 +24,11 @@ export class PresenceTransitions {
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
-    this.counter = metrics.counter('chat_gateway_presence_transitions_total', 'Presence transitions written', [
-      'kind',
-    ]);
+    this.counter = metrics.counter(
+      'chat_gateway_presence_transitions_total',
+      'Presence transitions written',
+      ['kind'],
+    );
   }
 
   async cameOnline(c: CameOnline): Promise<void> {

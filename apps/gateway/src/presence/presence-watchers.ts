@@ -40,7 +40,8 @@ export class PresenceWatchers {
     this.unwatch(conn);
     const users = new Set(userIds);
     this.watching.set(conn, { users, ...(conversationId ? { conversationId } : {}) });
-    for (const u of users) this.join(this.users, u, conn, () => this.bus.subscribePresence(u, (p) => this.onPresence(p)));
+    for (const u of users)
+      this.join(this.users, u, conn, () => this.bus.subscribePresence(u, (p) => this.onPresence(p)));
     if (conversationId)
       this.join(this.conversations, conversationId, conn, () =>
         this.bus.subscribeTyping(conversationId, (t) => this.onTyping(t)),
@@ -65,7 +66,12 @@ export class PresenceWatchers {
     return [...(this.watching.get(conn)?.users ?? [])];
   }
 
-  private join(topics: Map<string, Topic>, key: string, conn: DeviceConnection, subscribe: () => Subscription): void {
+  private join(
+    topics: Map<string, Topic>,
+    key: string,
+    conn: DeviceConnection,
+    subscribe: () => Subscription,
+  ): void {
     let t = topics.get(key);
     if (!t) {
       t = { sub: subscribe(), watchers: new Set() };
@@ -85,7 +91,11 @@ export class PresenceWatchers {
 
   private onPresence(p: PresenceLive): void {
     if (p.privacy) this.access.learnPrivacy(p.userId, p.privacy.settings, p.privacy.version);
-    const facts = { userId: p.userId, online: p.online, ...(p.lastSeen !== undefined ? { lastSeen: p.lastSeen } : {}) };
+    const facts = {
+      userId: p.userId,
+      online: p.online,
+      ...(p.lastSeen !== undefined ? { lastSeen: p.lastSeen } : {}),
+    };
     for (const conn of this.users.get(p.userId)?.watchers ?? []) {
       void this.access
         .visibility(conn.userId, p.userId)

@@ -39,7 +39,7 @@ export const PrivacySettingsChangedV1 = defineEvent({
   type: 'PrivacySettingsChanged',
   version: 1,
   aggregate: 'user',
-  description: "A user changed who sees their last seen and online status (the whole new setting).",
+  description: 'A user changed who sees their last seen and online status (the whole new setting).',
   schema: z.object({ userId: tokenId, lastSeen: presenceAudience, online: presenceAudience }),
 });
 
@@ -53,4 +53,9 @@ export type PrivacySettingsChanged = EventEnvelope<
 >;
 export type UserEvent = UserRegistered | DeviceAdded | DeviceRemoved | PrivacySettingsChanged;
 
-export const userEvents = [UserRegisteredV1, DeviceAddedV1, DeviceRemovedV1, PrivacySettingsChangedV1] as const;
+export const userEvents = [
+  UserRegisteredV1,
+  DeviceAddedV1,
+  DeviceRemovedV1,
+  PrivacySettingsChangedV1,
+] as const;
