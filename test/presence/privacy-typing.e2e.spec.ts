@@ -11,6 +11,7 @@ let target: PresenceDevice;
 let contact: PresenceDevice;
 let stranger: PresenceDevice;
 let conversationId: string;
+const opened: PresenceDevice[] = [];
 
 async function device(): Promise<PresenceDevice> {
   return PresenceDevice.connect(await signUp(stack), stack.wsUrls);
@@ -37,7 +38,10 @@ describe('presence privacy and typing indicators', () => {
     }
     await sleep(400); // older cached contact lists expire
   });
-  after(() => stack.stop());
+  after(async () => {
+    await Promise.all([target, contact, stranger, ...opened].map((d) => d?.close()));
+    await stack.stop();
+  });
 
   test('everyone: contacts and strangers see online', async () => {
     await target.client.setPrivacy({ lastSeen: 'everyone', online: 'everyone' });
@@ -74,6 +78,7 @@ describe('presence privacy and typing indicators', () => {
   test('reciprocity: who hides their last seen cannot see the last seen of others', async () => {
     await target.client.setPrivacy({ lastSeen: 'everyone', online: 'everyone' });
     const quiet = await device();
+    opened.push(quiet);
     await contact.client.watchPresence([quiet.userId]);
     await contact.waitForPresence(quiet.userId, (p) => p.online === true, 3000);
     await quiet.close(); // offline, with a last seen
