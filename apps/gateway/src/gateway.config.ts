@@ -82,6 +82,57 @@ export class GroupsConfig {
   GROUP_HISTORY_FROM_JOIN = true;
 }
 
+/**
+ * Presence timing. A device is online while its last activity (connect, heartbeat or any frame) is
+ * younger than the threshold; heartbeats are batched per gateway into one Redis script call per flush.
+ */
+export class PresenceConfig {
+  @ToInt()
+  @IsInt({ message: 'milliseconds between heartbeats a client should send' })
+  @Min(100, { message: 'at least 100' })
+  PRESENCE_HEARTBEAT_INTERVAL_MS = 5000;
+
+  @ToInt()
+  @IsInt({ message: 'milliseconds without activity after which a device is offline' })
+  @Min(200, { message: 'at least 200' })
+  PRESENCE_ONLINE_THRESHOLD_MS = 15_000;
+
+  @ToInt()
+  @IsInt({ message: 'milliseconds between two writes of the heartbeats collected meanwhile' })
+  @Min(10, { message: 'at least 10' })
+  PRESENCE_FLUSH_INTERVAL_MS = 500;
+
+  @ToInt()
+  @IsInt({ message: 'milliseconds between two sweeps for devices past their deadline' })
+  @Min(50, { message: 'at least 50' })
+  PRESENCE_SWEEP_INTERVAL_MS = 1000;
+
+  @ToInt()
+  @IsInt({ message: 'extra milliseconds the Redis connection registry keeps a silent device' })
+  @Min(0, { message: 'at least 0' })
+  PRESENCE_REGISTRY_TTL_MS = 30_000;
+
+  @ToInt()
+  @IsInt({ message: 'milliseconds a privacy setting or contact list is cached by a gateway' })
+  @Min(0, { message: 'at least 0' })
+  PRESENCE_PRIVACY_CACHE_MS = 2000;
+
+  @ToInt()
+  @IsInt({ message: 'milliseconds after which a receiver drops a typing indicator that was not refreshed' })
+  @Min(500, { message: 'at least 500' })
+  TYPING_TTL_MS = 6000;
+
+  @ToInt()
+  @IsInt({ message: 'typing frames per second a device may send on average' })
+  @Min(1, { message: 'at least 1' })
+  TYPING_RATE_PER_SECOND = 2;
+
+  @ToInt()
+  @IsInt({ message: 'typing frames a device may send in a burst' })
+  @Min(1, { message: 'at least 1' })
+  TYPING_BURST = 5;
+}
+
 /** Every environment variable the gateway reads, by section. */
 export const gatewayConfigSpec = {
   process: ProcessConfig,
@@ -93,4 +144,5 @@ export const gatewayConfigSpec = {
   messaging: MessagingConfig,
   media: MediaConfig,
   groups: GroupsConfig,
+  presence: PresenceConfig,
 };

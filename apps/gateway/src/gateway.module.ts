@@ -26,17 +26,34 @@ import { NotificationSettingsController } from './notifications/notification-set
 import { PushTokensController } from './notifications/push-tokens.controller.js';
 import { MediaService } from './media/media.service.js';
 import { GroupCommands } from './groups/group-commands.js';
-import { AUTH_CONFIG, CODE_SENDER, GROUPS_CONFIG, MEDIA_CONFIG, MESSAGING_CONFIG } from './tokens.js';
+import {
+  AUTH_CONFIG,
+  CODE_SENDER,
+  GROUPS_CONFIG,
+  MEDIA_CONFIG,
+  MESSAGING_CONFIG,
+  PRESENCE_CONFIG,
+} from './tokens.js';
+import { PresenceAccess } from './presence/presence-access.js';
+import { PresenceBus } from './presence/presence-bus.js';
+import { PresenceQuery } from './presence/presence-query.js';
+import { PresenceTracker } from './presence/presence-tracker.js';
+import { PresenceTransitions } from './presence/presence-transitions.js';
+import { PresenceWatchers } from './presence/presence-watchers.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
 import { AckHandler } from './ws/handlers/ack.handler.js';
 import { ConversationsHandler } from './ws/handlers/conversations.handler.js';
+import { HeartbeatHandler } from './ws/handlers/heartbeat.handler.js';
 import { HistoryHandler } from './ws/handlers/history.handler.js';
 import { OpenDirectHandler } from './ws/handlers/open-direct.handler.js';
 import { PingHandler } from './ws/handlers/ping.handler.js';
+import { PresenceSubscribeHandler } from './ws/handlers/presence-subscribe.handler.js';
+import { PrivacyGetHandler, PrivacySetHandler } from './ws/handlers/privacy.handler.js';
 import { ReadHandler } from './ws/handlers/read.handler.js';
 import { SendMessageHandler } from './ws/handlers/send-message.handler.js';
 import { SyncHandler } from './ws/handlers/sync.handler.js';
+import { TypingHandler } from './ws/handlers/typing.handler.js';
 import { LiveSessions } from './ws/live-sessions.js';
 import { CreateGroupHandler } from './ws/handlers/groups/create-group.handler.js';
 import {
@@ -93,6 +110,7 @@ export class GatewayModule {
         { provide: MESSAGING_CONFIG, useValue: config.messaging },
         { provide: MEDIA_CONFIG, useValue: config.media },
         { provide: GROUPS_CONFIG, useValue: config.groups },
+        { provide: PRESENCE_CONFIG, useValue: config.presence },
         { provide: CODE_SENDER, inject: [LOGGER], useFactory: (log: Logger) => new LogCodeSender(log) },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         TokenService,
@@ -125,6 +143,17 @@ export class GatewayModule {
         MessageInfoHandler,
         ReplyPrivatelyHandler,
         GroupHandlers,
+        PresenceBus,
+        PresenceTransitions,
+        PresenceTracker,
+        PresenceAccess,
+        PresenceQuery,
+        PresenceWatchers,
+        HeartbeatHandler,
+        PresenceSubscribeHandler,
+        TypingHandler,
+        PrivacyGetHandler,
+        PrivacySetHandler,
         FrameRouter,
         ChatGateway,
       ],

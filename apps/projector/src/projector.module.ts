@@ -12,6 +12,7 @@ import { FanOut } from './projections/fan-out.js';
 import { MediaSweeper } from './projections/media-sweeper.js';
 import { GroupProjection } from './projections/group.projection.js';
 import { GroupReceipts } from './projections/group-receipts.js';
+import { PresenceProjection } from './projections/presence.projection.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
 import { UsersBarrier } from './projections/users-barrier.js';
@@ -49,6 +50,7 @@ export class ProjectorModule {
         GroupReceipts,
         ConversationProjection,
         UserProjection,
+        PresenceProjection,
         ProjectionRunner,
         RetentionSweeper,
         MediaSweeper,

@@ -7,14 +7,18 @@ import {
   type GroupPermission,
   type InboxMessage,
   type MediaAttachment,
+  type PresenceState,
+  type PrivacySettingsView,
   type Receipt,
   type Requests,
   type RequestType,
   type ServerFrame,
+  type TypingState,
 } from '#libs/protocol';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { SeenIds } from './dedupe.js';
 import { ChatError } from './errors.js';
+import { TypingTracker, type TypingEntry } from './typing-tracker.js';
 
 export interface CursorStore {
   load(): Promise<string | undefined> | string | undefined;
@@ -31,6 +35,12 @@ export interface ChatClientOptions {
   readonly requestTimeoutMs?: number;
   /** Acknowledge every received entry automatically (default true). */
   readonly autoAck?: boolean;
+  /**
+   * Send `presence.heartbeat` while connected (default true), every `heartbeatIntervalMs` until the
+   * gateway names its own interval in the first answer.
+   */
+  readonly heartbeat?: boolean;
+  readonly heartbeatIntervalMs?: number;
 }
 
 export interface ChatClientEvents {
@@ -39,6 +49,10 @@ export interface ChatClientEvents {
   connected: [{ url: string; resumed: boolean }];
   disconnected: [{ code: number; reason: string }];
   revoked: [];
+  /** A watched user's presence changed (redacted by their privacy settings). */
+  presence: [PresenceState];
+  /** Someone started or stopped typing or recording in the watched conversation (also on expiry). */
+  typing: [{ conversationId: string; userId: string; deviceId: string; state: TypingState }];
   error: [Error];
 }
 
@@ -57,6 +71,8 @@ const ACK_BATCH_MS = 20;
 const ACK_BATCH_MAX = 500;
 /** A request refused with RATE_LIMITED is sent again after the server's retryAfterMs, this many times. */
 const RATE_LIMIT_RETRIES = 5;
+/** Ephemeral signals are not worth repeating late: a refused one is reported to the caller instead. */
+const NOT_RETRIED_WHEN_LIMITED: ReadonlySet<RequestType> = new Set(['typing.set', 'presence.heartbeat']);
 
 /**
  * A device's connection to the chat: connect, reconnect with backoff and resume from the cursor,
@@ -78,11 +94,16 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   private firstSync?: { resolve: () => void; reject: (e: Error) => void };
   private memoryCursor?: string;
   private readonly backoff: BackoffOptions;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private heartbeatMs: number;
+  private readonly typingTracker = new TypingTracker();
+  private typingTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: ChatClientOptions) {
     super();
     if (options.urls.length === 0) throw new Error('ChatClient needs at least one gateway URL');
     this.backoff = { initialDelayMs: 100, maxDelayMs: 5000, ...options.reconnect };
+    this.heartbeatMs = options.heartbeatIntervalMs ?? 5000;
   }
 
   /** Resolves once the first sync is done: every pending entry has been emitted. */
@@ -96,6 +117,8 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.heartbeatTimer);
+    clearTimeout(this.typingTimer);
     await this.flushAcks().catch(() => undefined);
     this.failPending(() => true, new ChatError('UNAVAILABLE', 'the client was closed'));
     const ws = this.ws;
@@ -232,6 +255,40 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.request('ping', {});
   }
 
+  heartbeat(): Promise<Requests['presence.heartbeat']['result']> {
+    return this.request('presence.heartbeat', {});
+  }
+
+  /**
+   * Watches these users' presence (and, with a conversationId, its typing indicators): answers their
+   * state now, then `presence` and `typing` events follow. Replaces what was watched before; re-send it
+   * after a reconnect ('connected' event).
+   */
+  async watchPresence(userIds: string[], conversationId?: string): Promise<PresenceState[]> {
+    const result = await this.request('presence.subscribe', {
+      userIds,
+      ...(conversationId ? { conversationId } : {}),
+    });
+    return result.presence;
+  }
+
+  setTyping(conversationId: string, state: TypingState): Promise<Requests['typing.set']['result']> {
+    return this.request('typing.set', { conversationId, state });
+  }
+
+  getPrivacy(): Promise<PrivacySettingsView> {
+    return this.request('privacy.get', {});
+  }
+
+  setPrivacy(settings: Partial<PrivacySettingsView>): Promise<PrivacySettingsView> {
+    return this.request('privacy.set', settings);
+  }
+
+  /** Who is typing or recording in a conversation now (expired indicators left out). */
+  typingIn(conversationId: string): TypingEntry[] {
+    return this.typingTracker.active(conversationId, Date.now());
+  }
+
   async ack(entryIds: string[]): Promise<Requests['ack']['result']> {
     const result = await this.request('ack', { entries: entryIds });
     await this.saveCursor(result.cursor);
@@ -314,6 +371,7 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     const resumed = this.everConnected;
     this.everConnected = true;
     for (const p of this.pending.values()) if (!p.sent) this.trySend(p);
+    this.scheduleHeartbeat();
     this.emit('connected', { url, resumed });
     this.firstSync?.resolve();
     this.firstSync = undefined;
@@ -334,9 +392,10 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
         if (
           frame.type === 'error' &&
           frame.error.code === 'RATE_LIMITED' &&
-          p.rateLimited < RATE_LIMIT_RETRIES
+          p.rateLimited < RATE_LIMIT_RETRIES &&
+          !NOT_RETRIED_WHEN_LIMITED.has(p.type)
         ) {
-          // Every request is safe to repeat (sends carry their clientMessageId), so wait as told and retry.
+          // Requests are safe to repeat (sends carry their clientMessageId), so wait as told and retry.
           p.rateLimited++;
           p.sent = false;
           const hint = Number(frame.error.details?.retryAfterMs ?? 100);
@@ -357,7 +416,54 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
         if (this.seenReceipts.firstTime(frame.data.entryId)) this.emit('receipt', frame.data);
         this.queueAck(frame.data.entryId);
         return;
+      case 'presence':
+        this.emit('presence', frame.data);
+        return;
+      case 'typing': {
+        const t = frame.data;
+        if (this.typingTracker.apply(t, Date.now()))
+          this.emit('typing', {
+            conversationId: t.conversationId,
+            userId: t.userId,
+            deviceId: t.deviceId,
+            state: t.state,
+          });
+        this.scheduleTypingExpiry();
+        return;
+      }
     }
+  }
+
+  private scheduleHeartbeat(): void {
+    clearTimeout(this.heartbeatTimer);
+    if (this.options.heartbeat === false || this.stopped) return;
+    this.heartbeatTimer = setTimeout(() => {
+      if (!this.ready) return;
+      this.heartbeat()
+        .then((r) => (this.heartbeatMs = r.intervalMs))
+        .catch(() => undefined) // a lost heartbeat is followed by the next; a closed socket reconnects
+        .finally(() => this.ready && this.scheduleHeartbeat());
+    }, this.heartbeatMs);
+  }
+
+  /** Drops indicators nobody refreshed, telling the app they stopped. */
+  private scheduleTypingExpiry(): void {
+    clearTimeout(this.typingTimer);
+    const next = this.typingTracker.nextExpiry();
+    if (next === undefined || this.stopped) return;
+    this.typingTimer = setTimeout(
+      () => {
+        for (const e of this.typingTracker.expire(Date.now()))
+          this.emit('typing', {
+            conversationId: e.conversationId,
+            userId: e.userId,
+            deviceId: e.deviceId,
+            state: 'stopped',
+          });
+        this.scheduleTypingExpiry();
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 
   private queueAck(entryId: string): void {
@@ -380,6 +486,7 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   private onClose(ws: WebSocket, code: number, reason: string): void {
     if (ws !== this.ws) return;
     this.ready = false;
+    clearTimeout(this.heartbeatTimer);
     this.emit('disconnected', { code, reason });
     // Sends are re-sent after reconnect (same clientMessageId, so the server de-duplicates); others fail.
     this.failPending(

@@ -7,3 +7,4 @@ export * from './conversation/conversation.decider.js';
 export * from './conversation/media-content.js';
 export * from './conversation/group.commands.js';
 export * from './conversation/group.decider.js';
+export * from './presence/presence-visibility.js';

@@ -70,3 +70,13 @@ export const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 export function liveSubject(space: Pick<SubjectSpace, 'namespace'>, userId: string): string {
   return `${subjectRoot(space)}.live.${userId}`;
 }
+
+/** Core NATS (not stored): live presence updates of one user, for the devices that watch them. */
+export function presenceLiveSubject(space: Pick<SubjectSpace, 'namespace'>, userId: string): string {
+  return `${subjectRoot(space)}.live-presence.${userId}`;
+}
+
+/** Core NATS (never stored): typing and recording indicators of one conversation. */
+export function typingSubject(space: Pick<SubjectSpace, 'namespace'>, conversationId: string): string {
+  return `${subjectRoot(space)}.typing.${conversationId}`;
+}

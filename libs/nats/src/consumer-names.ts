@@ -6,4 +6,6 @@ export const DURABLES = {
   projectorUsers: 'projector-users',
   /** On every CHAT_<p>: push notifications for MessageSent to devices that are offline. */
   notifierMessages: 'notifier-messages',
+  /** On PRESENCE: last seen in Cassandra. */
+  projectorPresence: 'projector-presence',
 } as const;

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'NOT_AN_ADMIN',
   'ALREADY_A_MEMBER',
   'GROUP_FULL',
+  'PRESENCE_HIDDEN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -154,6 +154,36 @@ export interface SendResult {
   readonly duplicate: boolean;
 }
 
+export type PresenceAudience = 'everyone' | 'contacts' | 'nobody';
+
+export interface PrivacySettingsView {
+  readonly lastSeen: PresenceAudience;
+  readonly online: PresenceAudience;
+}
+
+/**
+ * A user's presence as one viewer may see it. `visible` says what the user's privacy settings (and
+ * the viewer's own, by reciprocity) let the viewer see; what is not visible is left out. `lastSeen` is
+ * given while the user is offline and it is known.
+ */
+export interface PresenceState {
+  readonly userId: string;
+  readonly visible: { readonly online: boolean; readonly lastSeen: boolean };
+  readonly online?: boolean;
+  readonly lastSeen?: string;
+}
+
+export type TypingState = 'typing' | 'recording' | 'stopped';
+
+/** Someone in a conversation the device watches is typing or recording; drop it after `expiresInMs`. */
+export interface TypingIndicator {
+  readonly conversationId: string;
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly state: TypingState;
+  readonly expiresInMs: number;
+}
+
 /** Every request a client can send, with its data and its result data. */
 export interface Requests {
   ping: { data: Record<string, never>; result: { time: string } };
@@ -207,6 +237,14 @@ export interface Requests {
     result: { messages: HistoryMessage[] };
   };
   'conversations.list': { data: { limit?: number }; result: { conversations: ConversationSummary[] } };
+  'presence.heartbeat': { data: Record<string, never>; result: { intervalMs: number } };
+  'presence.subscribe': {
+    data: { userIds: string[]; conversationId?: string };
+    result: { presence: PresenceState[] };
+  };
+  'typing.set': { data: { conversationId: string; state: TypingState }; result: Record<string, never> };
+  'privacy.get': { data: Record<string, never>; result: PrivacySettingsView };
+  'privacy.set': { data: Partial<PrivacySettingsView>; result: PrivacySettingsView };
 }
 export type RequestType = keyof Requests;
 export const REQUEST_TYPES: readonly RequestType[] = [
@@ -229,6 +267,11 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'group.update_info',
   'group.update_settings',
   'group.info',
+  'presence.heartbeat',
+  'presence.subscribe',
+  'typing.set',
+  'privacy.get',
+  'privacy.set',
 ];
 
 export interface ClientFrame<T extends RequestType = RequestType> {
@@ -241,7 +284,9 @@ export type ServerFrame =
   | { readonly type: 'result'; readonly id: string; readonly data: unknown }
   | { readonly type: 'error'; readonly id: string | null; readonly error: ErrorBody }
   | { readonly type: 'message'; readonly data: InboxMessage }
-  | { readonly type: 'receipt'; readonly data: Receipt };
+  | { readonly type: 'receipt'; readonly data: Receipt }
+  | { readonly type: 'presence'; readonly data: PresenceState }
+  | { readonly type: 'typing'; readonly data: TypingIndicator };
 
 /** HTTP `POST /v1/media` answer: where to upload: one presigned PUT, or one presigned URL per part of a multipart upload. */
 export type UploadSlot =

@@ -7,6 +7,7 @@ export * from './receipt.store.js';
 export * from './media.store.js';
 export * from './group.store.js';
 export * from './push-settings.store.js';
+export * from './presence.store.js';
 export * from './read-models.module.js';
 export * from './read-model-versions.js';
 export * from './users-model.js';

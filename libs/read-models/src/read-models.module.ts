@@ -5,6 +5,7 @@ import { DeviceStore } from './device.store.js';
 import { GroupStore } from './group.store.js';
 import { InboxStore } from './inbox.store.js';
 import { MediaStore } from './media.store.js';
+import { PresenceStore } from './presence.store.js';
 import { PushSettingsStore } from './push-settings.store.js';
 import { ReadModelVersions } from './read-model-versions.js';
 import { ReceiptStore } from './receipt.store.js';
@@ -18,6 +19,7 @@ const stores = [
   MediaStore,
   GroupStore,
   PushSettingsStore,
+  PresenceStore,
 ];
 
 /** The read-model stores over the Cassandra client (requires CassandraModule). */

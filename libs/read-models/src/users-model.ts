@@ -25,7 +25,8 @@ export async function applyToUsersModel(
     case 'ConversationMuted':
     case 'ConversationUnmuted':
     case 'NotificationPreviewSet':
-      return; // notification settings are their own read model (PushSettingsStore)
+    case 'PrivacySettingsChanged':
+      return; // notification and privacy settings are read models of their own
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

@@ -29,6 +29,9 @@ export function involvesUser(event: ChatEvent, userId: string): boolean {
     case 'ConversationMuted':
     case 'ConversationUnmuted':
     case 'NotificationPreviewSet':
+    case 'PrivacySettingsChanged':
+    case 'UserCameOnline':
+    case 'UserWentOffline':
       return event.data.userId === userId;
     default: {
       const _exhaustive: never = event;

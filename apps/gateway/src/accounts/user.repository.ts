@@ -40,7 +40,7 @@ export class UserRepository {
     userId: string,
     command: UserCommand,
     now: Date,
-  ): Promise<{ state: UserState; events: readonly UserEvent[] }> {
+  ): Promise<{ state: UserState; events: readonly UserEvent[]; version: number }> {
     const subject = userSubject(this.nats.topology, userId);
     for (let attempt = 1; ; attempt++) {
       let { state, version } = await this.load(userId);
@@ -51,7 +51,7 @@ export class UserRepository {
           version = (await this.store.append(subject, event, { expectedLastSubjectSequence: version })).seq;
           state = evolveUser(state, event);
         }
-        return { state, events: decision.events };
+        return { state, events: decision.events, version };
       } catch (err) {
         if (err instanceof ConcurrencyError && attempt < MAX_ATTEMPTS) continue;
         if (err instanceof ConcurrencyError)

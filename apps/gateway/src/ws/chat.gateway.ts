@@ -7,9 +7,11 @@ import { LOGGER } from '#libs/platform';
 import { CLOSE_CODES, HARD_FRAME_LIMIT_BYTES, PROTOCOL_PATH } from '#libs/protocol';
 import { bearerToken } from '../auth/device-auth.guard.js';
 import { TokenService } from '../auth/token.service.js';
-import type { MessagingConfig } from '../gateway.config.js';
+import type { MessagingConfig, PresenceConfig } from '../gateway.config.js';
 import { ApiError } from '../http/api-error.js';
-import { MESSAGING_CONFIG } from '../tokens.js';
+import { PresenceTracker } from '../presence/presence-tracker.js';
+import { PresenceWatchers } from '../presence/presence-watchers.js';
+import { MESSAGING_CONFIG, PRESENCE_CONFIG } from '../tokens.js';
 import { DeviceConnection } from './device-connection.js';
 import { FrameRouter } from './frame-router.js';
 import { LiveSessions } from './live-sessions.js';
@@ -27,7 +29,10 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     private readonly tokens: TokenService,
     private readonly sessions: LiveSessions,
     private readonly router: FrameRouter,
+    private readonly presence: PresenceTracker,
+    private readonly watchers: PresenceWatchers,
     @Inject(MESSAGING_CONFIG) private readonly config: Readonly<MessagingConfig>,
+    @Inject(PRESENCE_CONFIG) private readonly presenceConfig: Readonly<PresenceConfig>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -51,6 +56,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
         id.deviceId,
         socket,
         new TokenBucket(this.config.RATE_LIMIT_FRAMES_PER_SECOND, this.config.RATE_LIMIT_BURST),
+        new TokenBucket(this.presenceConfig.TYPING_RATE_PER_SECOND, this.presenceConfig.TYPING_BURST),
       );
     } catch (err) {
       const code = err instanceof ApiError ? err.code : 'UNAUTHENTICATED';
@@ -60,6 +66,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     if (socket.readyState !== socket.OPEN) return;
     this.connections.set(socket, conn);
     await this.sessions.add(conn);
+    this.presence.touch(conn.userId, conn.deviceId); // connecting is activity: online from the next flush
     socket.off('message', hold);
     socket.on('message', (raw, isBinary) => this.router.onFrame(conn, raw, isBinary));
     for (const [raw, isBinary] of early) this.router.onFrame(conn, raw, isBinary);
@@ -70,7 +77,11 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     const conn = this.connections.get(socket);
     if (conn) {
       this.sessions.remove(conn);
+      this.watchers.unwatch(conn);
       this.connections.delete(socket);
+      // Another socket of the same device may still be here (a quick reconnect): then it stays.
+      if (!this.sessions.all().some((c) => c.userId === conn.userId && c.deviceId === conn.deviceId))
+        void this.presence.leave(conn.userId, conn.deviceId);
     }
   }
 

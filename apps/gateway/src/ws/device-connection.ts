@@ -27,6 +27,8 @@ export class DeviceConnection {
     readonly deviceId: string,
     readonly socket: WebSocket,
     readonly limiter: TokenBucket,
+    /** Typing indicators have their own budget, so a flood of them leaves other frames alone. */
+    readonly typingLimiter: TokenBucket,
   ) {}
 
   send(frame: ServerFrame): void {

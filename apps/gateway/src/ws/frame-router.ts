@@ -9,14 +9,19 @@ import { validateDto } from '../http/validate-body.js';
 import type { DeviceConnection } from './device-connection.js';
 import { AckHandler } from './handlers/ack.handler.js';
 import { ConversationsHandler } from './handlers/conversations.handler.js';
+import { HeartbeatHandler } from './handlers/heartbeat.handler.js';
 import { HistoryHandler } from './handlers/history.handler.js';
 import { OpenDirectHandler } from './handlers/open-direct.handler.js';
 import { PingHandler } from './handlers/ping.handler.js';
+import { PresenceSubscribeHandler } from './handlers/presence-subscribe.handler.js';
+import { PrivacyGetHandler, PrivacySetHandler } from './handlers/privacy.handler.js';
 import { ReadHandler } from './handlers/read.handler.js';
 import type { RequestHandler } from './handlers/request-handler.js';
 import { SendMessageHandler } from './handlers/send-message.handler.js';
 import { SyncHandler } from './handlers/sync.handler.js';
 import { GroupHandlers } from './handlers/groups/group-handlers.js';
+import { TypingHandler } from './handlers/typing.handler.js';
+import { PresenceTracker } from '../presence/presence-tracker.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,64}$/;
 
@@ -42,6 +47,12 @@ export class FrameRouter {
     openDirect: OpenDirectHandler,
     ping: PingHandler,
     groups: GroupHandlers,
+    heartbeat: HeartbeatHandler,
+    presenceSubscribe: PresenceSubscribeHandler,
+    typing: TypingHandler,
+    privacyGet: PrivacyGetHandler,
+    privacySet: PrivacySetHandler,
+    private readonly presence: PresenceTracker,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
@@ -55,6 +66,11 @@ export class FrameRouter {
       openDirect,
       ping,
       ...groups.all,
+      heartbeat,
+      presenceSubscribe,
+      typing,
+      privacyGet,
+      privacySet,
     ] as RequestHandler[];
     this.handlers = new Map(all.map((h) => [h.type, h]));
     const missing = REQUEST_TYPES.filter((t) => !this.handlers.has(t));
@@ -109,7 +125,9 @@ export class FrameRouter {
       if (!handler)
         throw new ApiError('UNKNOWN_FRAME_TYPE', `unknown frame type "${envelope.type.slice(0, 64)}"`);
       type = handler.type;
-      const wait = conn.limiter.take();
+      // Any frame of an authenticated device counts as activity (a heartbeat piggybacked on it).
+      this.presence.touch(conn.userId, conn.deviceId);
+      const wait = handler.limit ? handler.limit(conn) : conn.limiter.take();
       if (wait > 0)
         throw new ApiError('RATE_LIMITED', 'too many frames from this device', { retryAfterMs: wait });
       const data = validateDto(handler.dto, envelope.data ?? {});

@@ -2,7 +2,9 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  Equals,
   IsArray,
+  IsIn,
   IsInt,
   IsObject,
   IsOptional,
@@ -22,7 +24,15 @@ const ENTRY = /^\d{1,2}:\d{1,15}$/;
 export const tokenMessage = 'must be an id of 1-64 letters, digits, _ or -';
 export const snowflakeMessage = 'must be a message id (a decimal string)';
 
-export class EmptyDto {}
+export class EmptyDto {
+  /**
+   * class-validator (forbidUnknownValues) refuses an object of a class with no rule at all, which made
+   * every `{}` frame fail; this rule admits nothing but keeps the class known.
+   */
+  @IsOptional()
+  @Equals(undefined, { message: 'this frame takes no data' })
+  readonly _?: never;
+}
 
 export class SyncDto {
   @IsOptional()
@@ -113,4 +123,36 @@ export class ListConversationsDto {
   @Min(1)
   @Max(500)
   limit?: number;
+}
+
+const AUDIENCES = ['everyone', 'contacts', 'nobody'];
+
+export class PresenceSubscribeDto {
+  @IsArray()
+  @ArrayMaxSize(256)
+  @Matches(TOKEN, { each: true, message: 'each must be a user id' })
+  userIds!: string[];
+
+  /** The conversation open on the device: its typing indicators come too (members only). */
+  @IsOptional()
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId?: string;
+}
+
+export class TypingDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId!: string;
+
+  @IsIn(['typing', 'recording', 'stopped'], { message: 'must be typing, recording or stopped' })
+  state!: 'typing' | 'recording' | 'stopped';
+}
+
+export class PrivacyDto {
+  @IsOptional()
+  @IsIn(AUDIENCES, { message: 'must be everyone, contacts or nobody' })
+  lastSeen?: 'everyone' | 'contacts' | 'nobody';
+
+  @IsOptional()
+  @IsIn(AUDIENCES, { message: 'must be everyone, contacts or nobody' })
+  online?: 'everyone' | 'contacts' | 'nobody';
 }

@@ -10,6 +10,7 @@ import {
   DurableConsumer,
   errorMessageOf,
   NatsClient,
+  presenceStreamName,
   streamTopology,
   userStreamName,
   type LogOrigin,
@@ -20,6 +21,7 @@ import type { ProjectorConfig } from '../projector.config.js';
 import { PROJECTOR_SETTINGS } from '../tokens.js';
 import { ConversationProjection } from './conversation.projection.js';
 import { ProjectorMetrics } from './projector-metrics.js';
+import { PresenceProjection } from './presence.projection.js';
 import { UserProjection } from './user.projection.js';
 
 const LAG_POLL_MS = 5000;
@@ -51,6 +53,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
     private readonly conversations: ConversationProjection,
     private readonly users: UserProjection,
     @Inject(PROJECTOR_SETTINGS) private readonly settings: Readonly<ProjectorConfig>,
+    private readonly presence: PresenceProjection,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
@@ -64,6 +67,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
       this.add('conversations', stream.name, DURABLES.projectorConversations, this.conversations);
     }
     this.add('users', userStreamName(topology), DURABLES.projectorUsers, this.users);
+    this.add('presence', presenceStreamName(topology), DURABLES.projectorPresence, this.presence);
     this.addRetries('conversations', DURABLES.projectorConversations, this.conversations);
     this.addRetries('users', DURABLES.projectorUsers, this.users);
     await Promise.all(this.running.map((r) => r.consumer.start()));
@@ -76,7 +80,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
     projection: string,
     stream: string,
     durable: string,
-    handler: ConversationProjection | UserProjection,
+    handler: ConversationProjection | UserProjection | PresenceProjection,
   ): void {
     const { js, jsm, topology } = this.nats;
     const consumer = new DurableConsumer(js, jsm, {
@@ -100,7 +104,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
   private addRetries(
     projection: string,
     durable: string,
-    handler: ConversationProjection | UserProjection,
+    handler: ConversationProjection | UserProjection | PresenceProjection,
   ): void {
     const { js, jsm, topology } = this.nats;
     const stream = deadLetterStreamName(topology);

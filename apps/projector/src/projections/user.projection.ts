@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { chatEventCodec, type UserEvent } from '#libs/events';
 import { LiveDeliveryBus, NatsClient, type StoredMessage } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
-import { applyToUsersModel, DeviceStore, InboxStore, PushSettingsStore } from '#libs/read-models';
+import {
+  applyToUsersModel,
+  DeviceStore,
+  InboxStore,
+  PresenceStore,
+  PushSettingsStore,
+} from '#libs/read-models';
 
 /**
  * Users and devices from the USERS stream. Writes are stamped with the stream sequence, so applying an
@@ -17,6 +23,7 @@ export class UserProjection {
     private readonly devices: DeviceStore,
     private readonly inbox: InboxStore,
     private readonly push: PushSettingsStore,
+    private readonly presence: PresenceStore,
     private readonly live: LiveDeliveryBus,
     @Inject(MetricsService) metrics: MetricsService,
   ) {
@@ -34,6 +41,10 @@ export class UserProjection {
     const event = chatEventCodec.decode(msg.data) as UserEvent;
     await applyToUsersModel(this.devices, event, msg.seq);
     await this.applyToPushSettings(event, msg.seq);
+    if (event.type === 'PrivacySettingsChanged') {
+      const { userId, lastSeen, online } = event.data;
+      await this.presence.savePrivacy(userId, { lastSeen, online }, msg.seq);
+    }
     if (event.type === 'DeviceRemoved') {
       await this.inbox.dropDevice(event.data.userId, event.data.deviceId, this.nats.topology.partitions);
       this.live.publish(event.data.userId, { kind: 'revoke', deviceIds: [event.data.deviceId] });
@@ -63,6 +74,7 @@ export class UserProjection {
         return this.push.setPreview(event.data.userId, event.data.preview, seq);
       case 'UserRegistered':
       case 'DeviceAdded':
+      case 'PrivacySettingsChanged':
         return;
       default: {
         const _exhaustive: never = event;

@@ -8,9 +8,11 @@ import type {
   PushToken,
   PushTokenRegistered,
   PushTokenRemoved,
+  PrivacySettingsChanged,
   UserEvent,
   UserRegistered,
 } from '#libs/events';
+import type { PresenceAudience } from '../presence/presence-visibility.js';
 import { accept, reject, type CommandContext, type Decision } from '../errors.js';
 import { primaryDevice, type UserState } from './user.state.js';
 
@@ -81,9 +83,17 @@ export type UserCommand =
   | RemovePushToken
   | MuteConversation
   | UnmuteConversation
-  | SetNotificationPreview;
+  | SetNotificationPreview
+  | ChangePrivacySettings;
 
 const sameToken = (a: PushToken, b: PushToken): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Changes who sees the user's last seen and online status; omitted fields keep their value. */
+export interface ChangePrivacySettings {
+  readonly type: 'ChangePrivacySettings';
+  readonly lastSeen?: PresenceAudience;
+  readonly online?: PresenceAudience;
+}
 
 function envelope<E extends UserEvent>(ctx: CommandContext, type: E['type'], data: E['data']): E {
   return { type, version: 1, id: ctx.newEventId(), occurredAt: ctx.now.toISOString(), data } as E;
@@ -200,6 +210,18 @@ export function decideUser(command: UserCommand, state: UserState, ctx: CommandC
           userId: state.userId,
           preview: command.preview,
         }),
+      );
+    }
+    case 'ChangePrivacySettings': {
+      if (state.status !== 'active') return reject('NOT_FOUND', 'no such user');
+      const next = {
+        lastSeen: command.lastSeen ?? state.privacy.lastSeen,
+        online: command.online ?? state.privacy.online,
+      };
+      // Setting what is already set records nothing.
+      if (next.lastSeen === state.privacy.lastSeen && next.online === state.privacy.online) return accept();
+      return accept(
+        envelope<PrivacySettingsChanged>(ctx, 'PrivacySettingsChanged', { userId: state.userId, ...next }),
       );
     }
     default: {

@@ -1,4 +1,5 @@
 import type { PushProvider, PushToken, UserEvent } from '#libs/events';
+import { DEFAULT_PRIVACY, type PrivacySettings } from '../presence/presence-visibility.js';
 
 export interface DeviceState {
   readonly deviceId: string;
@@ -16,6 +17,7 @@ export type UserState =
       readonly userId: string;
       readonly phone: string;
       readonly devices: ReadonlyMap<string, DeviceState>;
+      readonly privacy: PrivacySettings;
     };
 
 export const initialUserState = (): UserState => ({ status: 'unregistered' });
@@ -23,7 +25,13 @@ export const initialUserState = (): UserState => ({ status: 'unregistered' });
 export function evolveUser(state: UserState, event: UserEvent): UserState {
   switch (event.type) {
     case 'UserRegistered':
-      return { status: 'active', userId: event.data.userId, phone: event.data.phone, devices: new Map() };
+      return {
+        status: 'active',
+        userId: event.data.userId,
+        phone: event.data.phone,
+        devices: new Map(),
+        privacy: DEFAULT_PRIVACY,
+      };
     case 'DeviceAdded': {
       if (state.status !== 'active') return state;
       const devices = new Map(state.devices);
@@ -59,6 +67,9 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
     case 'ConversationUnmuted':
     case 'NotificationPreviewSet':
       return state;
+    case 'PrivacySettingsChanged':
+      if (state.status !== 'active') return state;
+      return { ...state, privacy: { lastSeen: event.data.lastSeen, online: event.data.online } };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

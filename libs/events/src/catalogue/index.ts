@@ -2,14 +2,16 @@ import { EventCodec } from '../codec.js';
 import type { EventDefinition } from '../event-definition.js';
 import { conversationEvents, type ConversationEvent } from './conversation.events.js';
 import { groupEvents } from './group.events.js';
+import { presenceEvents, type PresenceEvent } from './presence.events.js';
 import { userEvents, type UserEvent } from './user.events.js';
 
 export * from './ids.schema.js';
 export * from './conversation.events.js';
 export * from './group.events.js';
 export * from './user.events.js';
+export * from './presence.events.js';
 
-export type ChatEvent = ConversationEvent | UserEvent;
+export type ChatEvent = ConversationEvent | UserEvent | PresenceEvent;
 export type ChatEventType = ChatEvent['type'];
 
 /** Every event type the system writes: docs/events.md is checked against this list. */
@@ -17,6 +19,7 @@ export const eventCatalogue: readonly EventDefinition[] = [
   ...conversationEvents,
   ...groupEvents,
   ...userEvents,
+  ...presenceEvents,
 ];
 
 export const chatEventCodec = new EventCodec<ChatEvent>(eventCatalogue);

@@ -96,6 +96,17 @@ export const NotificationPreviewSetV1 = defineEvent({
   schema: z.object({ userId: tokenId, preview: z.enum(['show', 'hide']) }),
 });
 
+/** Who may see a user's last seen / online status. */
+export const presenceAudience = z.enum(['everyone', 'contacts', 'nobody']);
+
+export const PrivacySettingsChangedV1 = defineEvent({
+  type: 'PrivacySettingsChanged',
+  version: 1,
+  aggregate: 'user',
+  description: 'A user changed who sees their last seen and online status (the whole new setting).',
+  schema: z.object({ userId: tokenId, lastSeen: presenceAudience, online: presenceAudience }),
+});
+
 type Data<D extends { schema: z.ZodType }> = z.infer<D['schema']>;
 export type UserRegistered = EventEnvelope<'UserRegistered', Data<typeof UserRegisteredV1>>;
 export type DeviceAdded = EventEnvelope<'DeviceAdded', Data<typeof DeviceAddedV1>>;
@@ -118,7 +129,12 @@ export type UserEvent =
   | PushTokenRemoved
   | ConversationMuted
   | ConversationUnmuted
-  | NotificationPreviewSet;
+  | NotificationPreviewSet
+  | PrivacySettingsChanged;
+export type PrivacySettingsChanged = EventEnvelope<
+  'PrivacySettingsChanged',
+  Data<typeof PrivacySettingsChangedV1>
+>;
 
 export const userEvents = [
   UserRegisteredV1,
@@ -129,4 +145,5 @@ export const userEvents = [
   ConversationMutedV1,
   ConversationUnmutedV1,
   NotificationPreviewSetV1,
+  PrivacySettingsChangedV1,
 ] as const;

@@ -1,0 +1,64 @@
+import type { CqlClient } from '#libs/cassandra';
+import { DEFAULT_PRIVACY, type PresenceAudience, type PrivacySettings } from '#libs/domain';
+
+const AUDIENCES = new Set<string>(['everyone', 'contacts', 'nobody']);
+const audience = (v: unknown, fallback: PresenceAudience): PresenceAudience =>
+  typeof v === 'string' && AUDIENCES.has(v) ? (v as PresenceAudience) : fallback;
+
+/** Last seen and privacy settings per user (last_seen_by_user, privacy_by_user), and who a user's contacts are. */
+export class PresenceStore {
+  constructor(private readonly cql: CqlClient) {}
+
+  /** USING TIMESTAMP of the last seen: the latest last seen wins whatever the order of writes. */
+  async recordLastSeen(userId: string, lastSeen: Date): Promise<void> {
+    await this.cql.execute(
+      `UPDATE last_seen_by_user USING TIMESTAMP ${lastSeen.getTime() * 1000} SET last_seen = ? WHERE user_id = ?`,
+      [lastSeen, userId],
+    );
+  }
+
+  async lastSeen(userId: string): Promise<Date | undefined> {
+    const row = (
+      await this.cql.execute('SELECT last_seen FROM last_seen_by_user WHERE user_id = ?', [userId])
+    ).first();
+    return (row?.get('last_seen') as Date | null) ?? undefined;
+  }
+
+  async savePrivacy(userId: string, settings: PrivacySettings, streamSeq: number): Promise<void> {
+    await this.cql.execute(
+      `INSERT INTO privacy_by_user (user_id, last_seen, online) VALUES (?, ?, ?) USING TIMESTAMP ${streamSeq}`,
+      [userId, settings.lastSeen, settings.online],
+    );
+  }
+
+  /** The settings and their version (the stream sequence they were written with; 0 for the default). */
+  async privacy(userId: string): Promise<{ settings: PrivacySettings; version: number }> {
+    const row = (
+      await this.cql.execute(
+        'SELECT last_seen, online, WRITETIME(online) AS version FROM privacy_by_user WHERE user_id = ?',
+        [userId],
+      )
+    ).first();
+    if (!row) return { settings: DEFAULT_PRIVACY, version: 0 };
+    return {
+      settings: {
+        lastSeen: audience(row.get('last_seen'), DEFAULT_PRIVACY.lastSeen),
+        online: audience(row.get('online'), DEFAULT_PRIVACY.online),
+      },
+      version: Number(row.get('version') ?? 0),
+    };
+  }
+
+  /** A user's contacts for privacy: the people they share a conversation with (conversations_by_user). */
+  async contacts(userId: string): Promise<Set<string>> {
+    const rs = await this.cql.execute(
+      'SELECT members FROM conversations_by_user WHERE user_id = ?',
+      [userId],
+      { fetchSize: 5000 },
+    );
+    const out = new Set<string>();
+    for (const r of rs.rows) for (const m of (r.get('members') as string[] | null) ?? []) out.add(m);
+    out.delete(userId);
+    return out;
+  }
+}

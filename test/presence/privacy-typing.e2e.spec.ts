@@ -1,0 +1,160 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChatError } from '#libs/client-sdk';
+import { ChatStack } from '../support/chat-stack.js';
+import { signUp } from '../support/chat-users.js';
+import { PRESENCE_TEST_ENV, PresenceDevice, sleep } from './presence-support.js';
+
+let stack: ChatStack;
+/** target shares a conversation with contact, none with stranger. */
+let target: PresenceDevice;
+let contact: PresenceDevice;
+let stranger: PresenceDevice;
+let conversationId: string;
+const opened: PresenceDevice[] = [];
+
+async function device(): Promise<PresenceDevice> {
+  return PresenceDevice.connect(await signUp(stack), stack.wsUrls);
+}
+
+async function errorCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return (err as ChatError).code;
+  }
+  return 'no error';
+}
+
+describe('presence privacy and typing indicators', () => {
+  before(async () => {
+    stack = await ChatStack.start({ overrides: { ...PRESENCE_TEST_ENV } });
+    [target, contact, stranger] = [await device(), await device(), await device()];
+    ({ conversationId } = await target.client.openDirect(contact.userId));
+    // contacts come from conversations_by_user: wait until the projector wrote the conversation
+    for (let i = 0; i < 50; i++) {
+      if ((await target.client.listConversations()).conversations.length > 0) break;
+      await sleep(100);
+    }
+    await sleep(400); // older cached contact lists expire
+  });
+  after(async () => {
+    await Promise.all([target, contact, stranger, ...opened].map((d) => d?.close()));
+    await stack.stop();
+  });
+
+  test('everyone: contacts and strangers see online', async () => {
+    await target.client.setPrivacy({ lastSeen: 'everyone', online: 'everyone' });
+    for (const viewer of [contact, stranger]) {
+      const [s] = await viewer.client.watchPresence([target.userId]);
+      assert.deepEqual(s, { userId: target.userId, visible: { online: true, lastSeen: true }, online: true });
+    }
+  });
+
+  test('contacts: a contact sees, a stranger gets PRESENCE_HIDDEN', async () => {
+    assert.deepEqual(await target.client.setPrivacy({ lastSeen: 'contacts', online: 'contacts' }), {
+      lastSeen: 'contacts',
+      online: 'contacts',
+    });
+    const [s] = await contact.client.watchPresence([target.userId]);
+    assert.equal(s?.online, true);
+    assert.equal(await errorCode(stranger.client.watchPresence([target.userId])), 'PRESENCE_HIDDEN');
+  });
+
+  test('nobody: even a contact gets PRESENCE_HIDDEN; privacy.get reads it back', async () => {
+    await target.client.setPrivacy({ lastSeen: 'nobody', online: 'nobody' });
+    assert.deepEqual(await target.client.getPrivacy(), { lastSeen: 'nobody', online: 'nobody' });
+    assert.equal(await errorCode(contact.client.watchPresence([target.userId])), 'PRESENCE_HIDDEN');
+    const [self] = await target.client.watchPresence([target.userId]);
+    assert.equal(self?.online, true, 'one always sees oneself');
+  });
+
+  test('last seen hidden, online shown: the state is redacted, not refused', async () => {
+    await target.client.setPrivacy({ lastSeen: 'nobody', online: 'everyone' });
+    const [s] = await stranger.client.watchPresence([target.userId]);
+    assert.deepEqual(s, { userId: target.userId, visible: { online: true, lastSeen: false }, online: true });
+  });
+
+  test('reciprocity: who hides their last seen cannot see the last seen of others', async () => {
+    await target.client.setPrivacy({ lastSeen: 'everyone', online: 'everyone' });
+    const quiet = await device();
+    opened.push(quiet);
+    await contact.client.watchPresence([quiet.userId]);
+    await contact.waitForPresence(quiet.userId, (p) => p.online === true, 3000);
+    await quiet.close(); // offline, with a last seen
+    const off = await contact.waitForPresence(quiet.userId, (p) => p.online === false, 3000);
+    assert.ok(off.lastSeen, 'last seen shown while the viewer shows theirs');
+    await contact.client.setPrivacy({ lastSeen: 'nobody' });
+    const [hidden] = await contact.client.watchPresence([quiet.userId]);
+    assert.deepEqual(hidden, {
+      userId: quiet.userId,
+      visible: { online: true, lastSeen: false },
+      online: false,
+    });
+    await contact.client.setPrivacy({ lastSeen: 'everyone' });
+  });
+
+  test('live updates obey privacy: a watcher sees the change at once and nothing it may not see after', async () => {
+    await target.client.setPrivacy({ lastSeen: 'everyone', online: 'everyone' });
+    await stranger.client.watchPresence([target.userId]);
+    const before = stranger.presence.length;
+    await target.client.setPrivacy({ lastSeen: 'nobody', online: 'nobody' });
+    const redacted = await stranger.waitForPresence(
+      target.userId,
+      (p) => !p.visible.online && !p.visible.lastSeen,
+      3000,
+      before,
+    );
+    assert.equal(redacted.online, undefined);
+    assert.equal(redacted.lastSeen, undefined);
+    const seen = stranger.presence.length;
+    assert.ok(seen > before);
+    // the target goes offline and comes back: the stranger hears nothing of it
+    await target.close();
+    await sleep(700);
+    target = await PresenceDevice.connect(target.device, stack.wsUrls);
+    await sleep(500);
+    assert.equal(stranger.presence.length, seen, 'no update leaked');
+    await target.client.setPrivacy({ lastSeen: 'everyone', online: 'everyone' });
+  });
+
+  test('typing reaches the other member, expires by itself, and only members may send or watch it', async () => {
+    await contact.client.watchPresence([target.userId], conversationId);
+    await target.client.setTyping(conversationId, 'typing');
+    await sleep(200);
+    const got = contact.typing.filter((t) => t.userId === target.userId && t.state === 'typing');
+    assert.equal(got.length, 1);
+    assert.equal(contact.client.typingIn(conversationId).length, 1);
+    assert.equal(target.typing.length, 0, 'not echoed to its sender');
+    // no refresh and no stop: the receiver drops it after TYPING_TTL_MS (800 ms)
+    await sleep(1000);
+    assert.equal(contact.client.typingIn(conversationId).length, 0);
+    assert.ok(contact.typing.some((t) => t.userId === target.userId && t.state === 'stopped'));
+    await target.client.setTyping(conversationId, 'recording');
+    await sleep(200);
+    assert.equal(contact.client.typingIn(conversationId)[0]?.state, 'recording');
+    await target.client.setTyping(conversationId, 'stopped');
+    await sleep(200);
+    assert.equal(contact.client.typingIn(conversationId).length, 0);
+
+    assert.equal(await errorCode(stranger.client.setTyping(conversationId, 'typing')), 'NOT_A_MEMBER');
+    assert.equal(
+      await errorCode(stranger.client.watchPresence([target.userId], conversationId)),
+      'NOT_A_MEMBER',
+    );
+  });
+
+  test('a flood of typing frames is RATE_LIMITED while everything else goes on', async () => {
+    await sleep(3000); // refill the typing bucket
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => errorCode(target.client.setTyping(conversationId, 'typing'))),
+    );
+    const limited = results.filter((r) => r === 'RATE_LIMITED').length;
+    assert.equal(results.filter((r) => r === 'no error').length, 5, 'the burst passes');
+    assert.equal(limited, 25, 'the rest is refused');
+    const sent = await target.client.send(conversationId, 'still here');
+    assert.ok(sent.messageId, 'messages still go through');
+    assert.ok((await target.client.ping()).time);
+    assert.equal(contact.client.typingIn(conversationId).length, 1, 'the indicators that passed arrived');
+  });
+});
