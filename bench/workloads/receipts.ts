@@ -1,4 +1,5 @@
-import type { Receipt } from '#libs/protocol';
+import { randomUUID } from 'node:crypto';
+import type { InboxMessage, Receipt } from '#libs/protocol';
 import { startLoadStack } from '../support/load-stack.js';
 import { setUpPairs } from '../support/pairs.js';
 import { progress } from '../support/report.js';
@@ -22,28 +23,41 @@ export async function receipts(o: { pairs: number; messages: number }): Promise<
       pairs.map(async (pair, p) => {
         for (let i = p; i < o.messages; i += pairs.length) {
           const t0 = performance.now();
+          const clientMessageId = randomUUID();
+          const seen: Receipt[] = [];
+          let messageId: string | undefined;
           let resolveDelivered!: () => void;
           let resolveRead!: () => void;
           const gotDelivered = new Promise<void>((r) => (resolveDelivered = r));
           const gotRead = new Promise<void>((r) => (resolveRead = r));
-          let messageId = '';
-          const onReceipt = (r: Receipt): void => {
-            if (r.conversationId !== pair.conversationId || !messageId) return;
-            if (r.status === 'delivered' && r.messageIds?.includes(messageId)) resolveDelivered();
-            if (r.status === 'read' && r.upToMessageId === messageId) resolveRead();
+          // Receipts and the live message may overtake the sender's SENT answer: keep them until the id is known.
+          const check = (): void => {
+            if (!messageId) return;
+            for (const r of seen) {
+              if (r.status === 'delivered' && r.messageIds?.includes(messageId)) resolveDelivered();
+              if (r.status === 'read' && r.upToMessageId === messageId) resolveRead();
+            }
           };
-          const onMessage = (m: { messageId: string; conversationId: string }): void => {
-            if (m.conversationId === pair.conversationId && m.messageId === messageId)
-              void pair.recipient.markRead(pair.conversationId, messageId).catch(() => undefined);
+          const onReceipt = (r: Receipt): void => {
+            if (r.conversationId !== pair.conversationId) return;
+            seen.push(r);
+            check();
+          };
+          const onMessage = (m: InboxMessage): void => {
+            if (m.conversationId === pair.conversationId && m.clientMessageId === clientMessageId)
+              void pair.recipient.markRead(pair.conversationId, m.messageId).catch(() => undefined);
           };
           pair.sender.on('receipt', onReceipt);
           pair.recipient.on('message', onMessage);
-          messageId = (await pair.sender.send(pair.conversationId, `receipt ${i}`)).messageId;
-          const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000));
-          if ((await Promise.race([gotDelivered.then(() => 'ok' as const), timeout])) === 'ok')
+          messageId = (await pair.sender.send(pair.conversationId, `receipt ${i}`, { clientMessageId }))
+            .messageId;
+          check();
+          const timeout = (): Promise<'timeout'> =>
+            new Promise((r) => setTimeout(() => r('timeout'), 10_000));
+          if ((await Promise.race([gotDelivered.then(() => 'ok' as const), timeout()])) === 'ok')
             delivered.add(performance.now() - t0);
           else missing++;
-          if ((await Promise.race([gotRead.then(() => 'ok' as const), timeout])) === 'ok')
+          if ((await Promise.race([gotRead.then(() => 'ok' as const), timeout()])) === 'ok')
             read.add(performance.now() - t0);
           else missing++;
           pair.sender.off('receipt', onReceipt);
