@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createCassandraClient } from '#libs/cassandra';
+import { createCassandraClient, SCHEMA_CHANGE_TIMEOUT_MS } from '#libs/cassandra';
 import { createRedis } from '#libs/redis';
 import { createS3Client } from '#libs/s3';
 import type { TestEnv } from './test-env.js';
@@ -17,7 +17,10 @@ export async function cleanupTestEnv(env: TestEnv): Promise<void> {
     await nc.close();
   }
 
-  const cql = createCassandraClient(env.cassandra, { withKeyspace: false });
+  const cql = createCassandraClient(env.cassandra, {
+    withKeyspace: false,
+    timeoutMs: SCHEMA_CHANGE_TIMEOUT_MS,
+  });
   await cql
     .execute(`DROP KEYSPACE IF EXISTS ${env.cassandra.CASSANDRA_KEYSPACE}`)
     .finally(() => cql.shutdown());

@@ -4,17 +4,24 @@ import type { CassandraConfig } from '#libs/config';
 export type CqlClient = cassandra.Client;
 export const { types: cqlTypes } = cassandra;
 
+/**
+ * Schema changes wait for the node to write and agree on its schema, which on a busy single node can take
+ * far longer than a query may: clients that run DDL (migrations, test keyspaces) use this timeout.
+ */
+export const SCHEMA_CHANGE_TIMEOUT_MS = 60_000;
+
 /** Builds a driver client; pass `withKeyspace: false` to connect before the keyspace exists. */
 export function createCassandraClient(
   config: Readonly<CassandraConfig>,
-  options: { withKeyspace?: boolean; applicationName?: string } = {},
+  options: { withKeyspace?: boolean; applicationName?: string; timeoutMs?: number } = {},
 ): CqlClient {
+  const timeout = options.timeoutMs ?? config.CASSANDRA_REQUEST_TIMEOUT_MS;
   return new cassandra.Client({
     contactPoints: [...config.CASSANDRA_CONTACT_POINTS],
     localDataCenter: config.CASSANDRA_LOCAL_DC,
     ...(options.withKeyspace === false ? {} : { keyspace: config.CASSANDRA_KEYSPACE }),
     applicationName: options.applicationName,
-    socketOptions: { readTimeout: config.CASSANDRA_REQUEST_TIMEOUT_MS, connectTimeout: 5000 },
+    socketOptions: { readTimeout: timeout, connectTimeout: Math.max(5000, timeout) },
     // Schema metadata is never read by the app; skipping its refresh makes every DDL much faster.
     isMetadataSyncEnabled: false,
     protocolOptions: { maxSchemaAgreementWaitSeconds: 5 },

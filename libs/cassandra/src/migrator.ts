@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CassandraConfig } from '#libs/config';
-import { createCassandraClient, replicationCql } from './cassandra-client.js';
+import { createCassandraClient, replicationCql, SCHEMA_CHANGE_TIMEOUT_MS } from './cassandra-client.js';
 
 export interface Migration {
   readonly version: number;
@@ -84,7 +84,11 @@ export async function migrate(
 ): Promise<{ applied: number; skipped: number }> {
   const migrations = await loadMigrations(dir);
   const ks = config.CASSANDRA_KEYSPACE;
-  const client = createCassandraClient(config, { withKeyspace: false, applicationName: 'chat-migrate' });
+  const client = createCassandraClient(config, {
+    withKeyspace: false,
+    applicationName: 'chat-migrate',
+    timeoutMs: SCHEMA_CHANGE_TIMEOUT_MS,
+  });
   try {
     await client.connect();
     onProgress({ kind: 'keyspace', keyspace: ks });

@@ -9,6 +9,7 @@ import { NatsClient } from './nats-client.js';
 import { NatsHealthIndicator } from './nats.health.js';
 import { provisionStreams } from './stream-provisioner.js';
 import { streamTopology } from './stream-topology.js';
+import { UserAggregates } from './user-aggregates.js';
 
 export const CHAT_EVENT_STORE = Symbol('CHAT_EVENT_STORE');
 
@@ -46,13 +47,18 @@ export class NatsModule implements OnApplicationShutdown {
             new EventStore<ChatEvent>(client.js, client.jsm, chatEventCodec),
         },
         {
+          provide: UserAggregates,
+          inject: [NatsClient, CHAT_EVENT_STORE],
+          useFactory: (client: NatsClient, store: EventStore<ChatEvent>) => new UserAggregates(client, store),
+        },
+        {
           provide: LiveDeliveryBus,
           inject: [NatsClient],
           useFactory: (client: NatsClient) => new LiveDeliveryBus(client.nc, client.topology),
         },
         NatsHealthIndicator,
       ],
-      exports: [NatsClient, CHAT_EVENT_STORE, LiveDeliveryBus, NatsHealthIndicator],
+      exports: [NatsClient, CHAT_EVENT_STORE, UserAggregates, LiveDeliveryBus, NatsHealthIndicator],
     };
   }
 

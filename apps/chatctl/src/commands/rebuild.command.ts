@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createCassandraClient, type CqlClient } from '#libs/cassandra';
+import { createCassandraClient, SCHEMA_CHANGE_TIMEOUT_MS, type CqlClient } from '#libs/cassandra';
 import { CassandraConfig, loadConfig } from '#libs/config';
 import { chatEventCodec, EventSchemaError, type UserEvent } from '#libs/events';
 import { readStream, userStreamName, type NatsClient } from '#libs/nats';
@@ -88,7 +88,8 @@ async function rebuildUsers(client: NatsClient, cql: CqlClient, by: string): Pro
   const current = await versions.read('users');
   const next = current + 1;
   const tables = usersTables(next);
-  for (const ddl of usersTablesDdl(next)) await cql.execute(ddl);
+  for (const ddl of usersTablesDdl(next))
+    await cql.execute(ddl, [], { readTimeout: SCHEMA_CHANGE_TIMEOUT_MS });
   // A rebuild that died earlier may have left rows: start from empty tables.
   await cql.execute(`TRUNCATE ${tables.users}`);
   await cql.execute(`TRUNCATE ${tables.devices}`);
