@@ -25,17 +25,18 @@ export async function receipts(o: { pairs: number; messages: number }): Promise<
           const t0 = performance.now();
           const clientMessageId = randomUUID();
           const seen: Receipt[] = [];
-          let messageId: string | undefined;
+          const sent: { messageId?: string } = {};
           let resolveDelivered!: () => void;
           let resolveRead!: () => void;
           const gotDelivered = new Promise<void>((r) => (resolveDelivered = r));
           const gotRead = new Promise<void>((r) => (resolveRead = r));
           // Receipts and the live message may overtake the sender's SENT answer: keep them until the id is known.
           const check = (): void => {
-            if (!messageId) return;
+            const id = sent.messageId;
+            if (!id) return;
             for (const r of seen) {
-              if (r.status === 'delivered' && r.messageIds?.includes(messageId)) resolveDelivered();
-              if (r.status === 'read' && r.upToMessageId === messageId) resolveRead();
+              if (r.status === 'delivered' && r.messageIds?.includes(id)) resolveDelivered();
+              if (r.status === 'read' && r.upToMessageId === id) resolveRead();
             }
           };
           const onReceipt = (r: Receipt): void => {
@@ -49,8 +50,9 @@ export async function receipts(o: { pairs: number; messages: number }): Promise<
           };
           pair.sender.on('receipt', onReceipt);
           pair.recipient.on('message', onMessage);
-          messageId = (await pair.sender.send(pair.conversationId, `receipt ${i}`, { clientMessageId }))
-            .messageId;
+          sent.messageId = (
+            await pair.sender.send(pair.conversationId, `receipt ${i}`, { clientMessageId })
+          ).messageId;
           check();
           const timeout = (): Promise<'timeout'> =>
             new Promise((r) => setTimeout(() => r('timeout'), 10_000));
