@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { ChatStack } from '../test/support/chat-stack.js';
 import { signUpMany } from '../test/support/chat-users.js';
 import { connectRawDevices } from '../test/support/raw-device.js';
+import { Latencies } from './support/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,10 +34,6 @@ if (!Number.isInteger(members) || members < 2 || !Number.isInteger(messages) || 
   console.error('usage: --members <2..> --messages <1..> --gateways <1..>');
   process.exit(64);
 }
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
 async function main(): Promise<void> {
   const stack = await ChatStack.start({ gateways });
@@ -66,16 +63,18 @@ async function main(): Promise<void> {
     const samples: number[] = [];
     for (let i = 0; i < messages; i++) samples.push(await timeOne(`message ${i}`));
 
-    const sorted = [...samples].sort((a, b) => a - b);
+    const latencies = new Latencies();
+    samples.forEach((s) => latencies.add(s));
+    const summary = latencies.summary();
     const result = {
       members,
       memberDevices: devices.length,
       gateways,
       messages,
       ack,
-      p50Ms: Math.round(percentile(sorted, 50)),
-      p99Ms: Math.round(percentile(sorted, 99)),
-      maxMs: Math.round(sorted.at(-1)!),
+      p50Ms: Math.round(summary.p50),
+      p99Ms: Math.round(summary.p99),
+      maxMs: Math.round(summary.max),
       meanMs: Math.round(samples.reduce((a, b) => a + b, 0) / samples.length),
       setupMs,
       samplesMs: samples.map((s) => Math.round(s)),

@@ -8,7 +8,7 @@
  *   npm run build && node dist/bench/presence-heartbeats.bench.js [devices=10000] [seconds=15]
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
@@ -17,6 +17,7 @@ import { createRedis } from '#libs/redis';
 import { AppProcess } from '../test/support/app-process.js';
 import { cleanupTestEnv } from '../test/support/cleanup.js';
 import { createTestEnv } from '../test/support/test-env.js';
+import { procSample } from './support/proc-stats.js';
 
 const HEARTBEAT_MS = 5000;
 const LOAD_PROCESSES = 2;
@@ -92,11 +93,6 @@ async function worker(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------- driver
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100/s)
-  return ticks / 100;
-}
 
 async function redisInfo(redis: ReturnType<typeof createRedis>): Promise<{ cpu: number; evals: number }> {
   const info = `${await redis.info('cpu')}\n${await redis.info('commandstats')}`;
@@ -192,14 +188,14 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 2000)); // settle
       const [s0, g0, r0, t0] = [
         await stats(),
-        cpuSeconds(gateway.child.pid!),
+        procSample(gateway.child.pid!).cpuSeconds,
         await redisInfo(redis),
         Date.now(),
       ];
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const [s1, g1, r1, t1] = [
         await stats(),
-        cpuSeconds(gateway.child.pid!),
+        procSample(gateway.child.pid!).cpuSeconds,
         await redisInfo(redis),
         Date.now(),
       ];
