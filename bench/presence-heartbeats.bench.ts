@@ -114,11 +114,8 @@ async function main(): Promise<void> {
     RATE_LIMIT_BURST: '1000',
   });
   await migrate(env.cassandra);
-  const gateway = await AppProcess.start(
-    'gateway',
-    { ...env.vars, LOG_LEVEL: 'warn', INSTANCE_ID: 'bench-gateway' },
-    60_000,
-  ).catch(async () => AppProcess.start('gateway', { ...env.vars, INSTANCE_ID: 'bench-gateway' }, 60_000));
+  // Info level: AppProcess learns the gateway's URL from its "listening" log line.
+  const gateway = await AppProcess.start('gateway', { ...env.vars, INSTANCE_ID: 'bench-gateway' }, 60_000);
   const redis = createRedis(env.redis, 'bench');
   await new Promise((r) => redis.once('ready', r));
   const workers: ChildProcess[] = [];
