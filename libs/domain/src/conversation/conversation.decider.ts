@@ -8,7 +8,7 @@ import type {
 import { accept, reject, rejected, type CommandContext, type Decision, type DomainError } from '../errors.js';
 import { directConversationId, isMember, type ConversationState } from './conversation.state.js';
 import { decideMediaContent, type MediaContentInput } from './media-content.js';
-import { envelope } from './envelope.js';
+import { envelope } from '../envelope.js';
 import type { GroupCommand } from './group.commands.js';
 import { decideGroup } from './group.decider.js';
 

@@ -16,7 +16,7 @@ import {
   type ConversationState,
 } from './conversation.state.js';
 import type { GroupCommand } from './group.commands.js';
-import { envelope } from './envelope.js';
+import { envelope } from '../envelope.js';
 
 export const GROUP_SUBJECT_MAX_CHARS = 100;
 export const GROUP_DESCRIPTION_MAX_CHARS = 2048;

@@ -13,6 +13,7 @@ import type {
   UserRegistered,
 } from '#libs/events';
 import type { PresenceAudience } from '../presence/presence-visibility.js';
+import { envelope } from '../envelope.js';
 import { accept, reject, type CommandContext, type Decision } from '../errors.js';
 import { primaryDevice, type UserState } from './user.state.js';
 
@@ -93,10 +94,6 @@ export interface ChangePrivacySettings {
   readonly type: 'ChangePrivacySettings';
   readonly lastSeen?: PresenceAudience;
   readonly online?: PresenceAudience;
-}
-
-function envelope<E extends UserEvent>(ctx: CommandContext, type: E['type'], data: E['data']): E {
-  return { type, version: 1, id: ctx.newEventId(), occurredAt: ctx.now.toISOString(), data } as E;
 }
 
 export function decideUser(command: UserCommand, state: UserState, ctx: CommandContext): Decision<UserEvent> {
