@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -47,8 +48,6 @@ export interface DurableConsumerOptions {
   readonly parkedFor?: string;
   readonly now?: () => Date;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Creates the durable consumer if missing (or updates it), so its name reads well in `nats consumer ls`. */
 export async function ensureDurable(

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { PushProvider, PushToken } from '#libs/events';
@@ -16,8 +17,6 @@ export interface PushTarget {
 }
 
 export type DispatchResult = 'accepted' | 'invalid-token' | 'failed' | 'dead-lettered' | 'disabled';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Sends one notification to one token: bounded concurrency per provider (a slow provider queues only its

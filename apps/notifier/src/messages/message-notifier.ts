@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
@@ -17,8 +18,6 @@ interface Target {
   readonly deviceId: string;
   readonly tokens: readonly PushToken[];
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Thrown so the consumer retries the event later: devices already decided are skipped then. */
 export class PushClaimHeld extends Error {
@@ -106,7 +105,7 @@ export class MessageNotifier {
     await Promise.all(
       targets.map((t) => this.ledger.seen(t.deviceId, event.data.conversationId, event.data.messageId)),
     );
-    await sleep(sentAt.getTime() + this.policy.PUSH_GRACE_MS - this.clock.now().getTime());
+    await sleep(Math.max(0, sentAt.getTime() + this.policy.PUSH_GRACE_MS - this.clock.now().getTime()));
     await Promise.all(
       targets.map((t) => this.notifyDevice(t, event, { partition: place.partition, seq: msg.seq }, held)),
     );
