@@ -34,3 +34,15 @@ export class CpuMeter {
     };
   }
 }
+
+/** The open-files limit of a process (soft and hard), from /proc/<pid>/limits. */
+export function openFilesLimit(pid: number): { soft: number; hard: number } {
+  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
+  const [soft, hard] = (line ?? '')
+    .split(/\s{2,}/)
+    .slice(1, 3)
+    .map(Number);
+  return { soft: soft ?? NaN, hard: hard ?? NaN };
+}

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -21,6 +21,8 @@ export function machine(): Record<string, unknown> {
     cores: cpus().length,
     cpu: cpus()[0]?.model,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    // Other work on the machine when the run ended (1, 5, 15 min): figures taken under load say so.
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     node: process.version,
     natsServer: version('nats-server', ['--version']),
     redis: version('redis-server', ['--version']),

@@ -67,7 +67,7 @@ describe('offline store-and-forward and ordering', () => {
       ids.push(messageId);
       const event: MessageSent = {
         type: 'MessageSent',
-        version: 1,
+        version: 2,
         id: randomUUID(),
         occurredAt: new Date().toISOString(),
         data: {

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCassandraClient } from '#libs/cassandra';
 import { conversationSubject } from '#libs/events';
-import { NatsClient, partitionStreamName } from '#libs/nats';
+import { deadLetterStreamName, NatsClient, partitionStreamName } from '#libs/nats';
 import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp } from '../support/chat-users.js';
@@ -97,6 +97,17 @@ describe('retention settings', () => {
       await bob.waitForMessages(conversationId, 1);
       await bob.chat.markRead(conversationId, messageId);
       await eventually(async () => alice.receipts.some((r) => r.status === 'read'), 10_000, 'read receipt');
+      // A message event the projector cannot apply is parked in the DLQ, content and all.
+      const dlq = deadLetterStreamName(nats.topology);
+      await nats.js.publish(
+        conversationSubject(nats.topology, conversationId, 'msg'),
+        new TextEncoder().encode(JSON.stringify({ type: 'MessageSent', note: secret })),
+      );
+      await eventually(
+        async () => (await nats.jsm.streams.info(dlq)).state.messages > 0,
+        10_000,
+        'poison message parked',
+      );
 
       const stream = partitionStreamName(nats.topology, 0);
       const last = (kind: 'meta' | 'msg' | 'rcpt') =>
@@ -111,6 +122,11 @@ describe('retention settings', () => {
       assert.ok(await last('meta'), 'membership stays in the log');
       assert.ok(await last('rcpt'), 'receipts stay in the log');
 
+      await eventually(
+        async () => (await nats.jsm.streams.info(dlq)).state.messages === 0,
+        15_000,
+        'parked copy purged from the DLQ',
+      );
       // Nothing in the stream's bytes, the timeline or the conversation list still holds the text.
       const consumer = await nats.js.consumers.get(stream);
       const info = await nats.jsm.streams.info(stream);

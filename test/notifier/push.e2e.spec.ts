@@ -1,12 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatHttpClient } from '#libs/client-sdk';
-import { chatEventCodec, userSubject, type ChatEvent } from '#libs/events';
+import { userSubject, type ChatEvent } from '#libs/events';
 import { deadLetterStreamName, deadLetterSubject, EventStore, NatsClient, userStreamName } from '#libs/nats';
 import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp, type TestDevice } from '../support/chat-users.js';
 import { FakePushProviders } from '../support/fake-push-providers.js';
+import { testVault } from '../support/vault.js';
 
 let stack: ChatStack;
 let providers: FakePushProviders;
@@ -30,14 +31,16 @@ async function metric(name: string, ...labels: string[]): Promise<number> {
 /** The types (with the removal reason) of a user's events, from the USERS stream. */
 async function userEvents(userId: string): Promise<string[]> {
   const nats = await NatsClient.connect(stack.env.nats, 'push-user-events');
+  const { vault, close } = testVault(stack.env);
   try {
-    const store = new EventStore<ChatEvent>(nats.js, nats.jsm, chatEventCodec);
+    const store = new EventStore<ChatEvent>(nats.js, nats.jsm, vault);
     const events = await store.read(userStreamName(nats.topology), userSubject(nats.topology, userId));
     return events.map(({ event }) =>
       event.type === 'PushTokenRemoved' ? `${event.type}:${event.data.reason}` : event.type,
     );
   } finally {
     await nats.close();
+    await close();
   }
 }
 

@@ -34,10 +34,13 @@ export class AppProcess {
         () => reject(new Error(`${name} did not listen within ${timeoutMs} ms:\n${output.join('')}`)),
         timeoutMs,
       );
-      const onData = (chunk: Buffer): void => {
-        output.push(chunk.toString());
+      child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      // Only until the app listens: joining everything on every chunk would cost a busy app's parent
+      // (a benchmark's load process) time quadratic in the log it wrote.
+      const onData = (): void => {
         const match = /"url":"(http:\/\/[^"]+)"/.exec(output.join(''));
         if (match?.[1]) {
+          child.stdout!.off('data', onData);
           clearTimeout(timer);
           resolve(match[1]);
         }

@@ -112,7 +112,8 @@ export class ChatStack {
     await Promise.all([...this.clients].map((c) => c.close().catch(() => undefined)));
     await Promise.all(
       [...this.gateways, ...this.notifiers, ...(this.projector ? [this.projector] : [])].map((p) =>
-        p.stop('SIGKILL'),
+        // A profiled app (APP_NODE_ARGS=--cpu-prof) writes its profile only on a clean exit.
+        p.stop(process.env.APP_NODE_ARGS?.includes('--cpu-prof') ? 'SIGTERM' : 'SIGKILL'),
       ),
     );
     await cleanupTestEnv(this.env);

@@ -44,7 +44,7 @@ export function messageSent(
   const messageId = String(nextMessageId++);
   return {
     type: 'MessageSent',
-    version: 1,
+    version: 2,
     id: randomUUID(),
     occurredAt: at.toISOString(),
     data: {
@@ -74,7 +74,7 @@ export function messageRead(conversationId: string, userId: string, upToMessageI
 export function userRegistered(userId: string, phone: string): UserRegistered {
   return {
     type: 'UserRegistered',
-    version: 1,
+    version: 2,
     id: randomUUID(),
     occurredAt: new Date().toISOString(),
     data: { userId, phone },
@@ -84,7 +84,7 @@ export function userRegistered(userId: string, phone: string): UserRegistered {
 export function deviceAdded(userId: string, deviceId: string): DeviceAdded {
   return {
     type: 'DeviceAdded',
-    version: 1,
+    version: 2,
     id: randomUUID(),
     occurredAt: new Date().toISOString(),
     data: { userId, deviceId, kind: 'linked', name: `${deviceId} of ${userId}` },

@@ -4,6 +4,7 @@ import { UsageError } from './cli/usage-error.js';
 import { dlqUsage, runDlq } from './commands/dlq.command.js';
 import { eventsUsage, runEvents } from './commands/events.command.js';
 import { exportUsage, runExport } from './commands/export.command.js';
+import { forgetUsage, runForget } from './commands/forget/forget.command.js';
 import { runMigrate } from './commands/migrate.command.js';
 import { rebuildUsage, runRebuild } from './commands/rebuild.command.js';
 import { runStatus, statusUsage } from './commands/status.command.js';
@@ -18,6 +19,7 @@ commands:
   dlq            list | show | retry events a projection parked
   export         a conversation's or a user's data as JSON (compliance requests)
   rebuild        rebuild a read model into a new version while the system runs, then switch readers
+  forget         the right to be forgotten: destroy a user's personal data, with an audit event
 
 ${eventsUsage}
 
@@ -28,6 +30,8 @@ ${dlqUsage}
 ${exportUsage}
 
 ${rebuildUsage}
+
+${forgetUsage}
 `;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
@@ -37,6 +41,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   dlq: runDlq,
   export: runExport,
   rebuild: runRebuild,
+  forget: runForget,
 };
 
 const [command, ...argv] = process.argv.slice(2);

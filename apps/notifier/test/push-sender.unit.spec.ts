@@ -7,7 +7,7 @@ import { WebPushSender } from '../src/senders/webpush.sender.js';
 
 const sent = (content: MessageSent['data']['content']): MessageSent => ({
   type: 'MessageSent',
-  version: 1,
+  version: 2,
   id: 'e',
   occurredAt: '2026-01-01T00:00:00.000Z',
   data: {

@@ -7,11 +7,9 @@ import { PlatformModule } from '#libs/platform';
 import { ReadModelsModule } from '#libs/read-models';
 import { RedisHealthIndicator, RedisModule } from '#libs/redis';
 import { S3Module } from '#libs/s3';
-import { ConversationProjection } from './projections/conversation.projection.js';
 import { FanOut } from './projections/fan-out.js';
 import { MediaSweeper } from './projections/media-sweeper.js';
-import { GroupProjection } from './projections/group.projection.js';
-import { GroupReceipts } from './projections/group-receipts.js';
+import { LiveConversationProjection } from './projections/live-conversation-projection.js';
 import { PresenceProjection } from './projections/presence.projection.js';
 import { ProjectionRunner } from './projections/projection-runner.js';
 import { UserProjection } from './projections/user.projection.js';
@@ -46,9 +44,7 @@ export class ProjectorModule {
         { provide: PROJECTOR_SETTINGS, useValue: config.projector },
         UsersBarrier,
         FanOut,
-        GroupProjection,
-        GroupReceipts,
-        ConversationProjection,
+        LiveConversationProjection,
         UserProjection,
         PresenceProjection,
         ProjectionRunner,

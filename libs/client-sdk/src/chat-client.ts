@@ -41,6 +41,11 @@ export interface ChatClientOptions {
    */
   readonly heartbeat?: boolean;
   readonly heartbeatIntervalMs?: number;
+  /**
+   * Local address the socket binds (e.g. 127.0.0.2): one source address has only ~28,000 ephemeral
+   * ports towards one gateway, so a load generator spreads its connections over several.
+   */
+  readonly localAddress?: string;
 }
 
 export interface ChatClientEvents {
@@ -349,7 +354,10 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       this.emit('error', err instanceof Error ? err : new Error(String(err)));
       return this.scheduleReconnect();
     }
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${token}` },
+      ...(this.options.localAddress !== undefined && { localAddress: this.options.localAddress }),
+    });
     this.ws = ws;
     ws.on('open', () => void this.sync(url));
     ws.on('message', (raw) => this.onFrame(raw.toString()));

@@ -11,7 +11,8 @@ export type DomainErrorCode =
   | 'MEDIA_NOT_ACCESSIBLE'
   | 'NOT_AN_ADMIN'
   | 'ALREADY_A_MEMBER'
-  | 'GROUP_FULL';
+  | 'GROUP_FULL'
+  | 'USER_FORGOTTEN';
 
 export class DomainError {
   constructor(

@@ -110,4 +110,25 @@ describe('user decider', () => {
     assert.ok(!d.ok);
     assert.equal(d.error.code, 'NOT_FOUND');
   });
+
+  test('given a forgotten user, when the phone signs in again or a device is linked, then USER_FORGOTTEN', () => {
+    const forgotten: UserEvent = {
+      type: 'UserForgotten',
+      version: 1,
+      id: 'f',
+      occurredAt: '2026-01-03T00:00:00.000Z',
+      data: { userId: 'u1', requestedBy: 'dpo@example.com', requestedAt: '2026-01-03T00:00:00.000Z' },
+    };
+    const state = given(registered, device('p1', 'primary'), forgotten);
+    assert.equal(state.status, 'forgotten');
+    const again = when(state, {
+      type: 'SignInPrimary',
+      userId: 'u1',
+      phone: '+14155550123',
+      deviceId: 'p2',
+      deviceName: 'phone',
+    });
+    assert.ok(!again.ok);
+    assert.equal(again.error.code, 'USER_FORGOTTEN');
+  });
 });

@@ -2,6 +2,25 @@ import { z } from 'zod';
 import type { EventDefinition } from './event-definition.js';
 import type { EventEnvelope } from './envelope.js';
 import { EventSchemaError } from './event-errors.js';
+import {
+  FORGOTTEN,
+  getPath,
+  isSealed,
+  sealedValue,
+  setPath,
+  type SealedValue,
+} from './personal/personal-fields.js';
+
+/** Seals one personal value for its owner (keys fetched beforehand: the codec stays synchronous). */
+export type Sealer = (owner: string, plaintext: string) => SealedValue;
+/** Opens one sealed value; undefined when the owner's key was destroyed (the user was forgotten). */
+export type Opener = (sealed: SealedValue) => string | undefined;
+
+/** What the event store needs to turn events into bytes and back (the codec, or a vault around it). */
+export interface EventSerializer<E extends EventEnvelope> {
+  encode(event: E): Uint8Array | Promise<Uint8Array>;
+  decode(bytes: Uint8Array): E | Promise<E>;
+}
 
 const envelopeShape = z.object({
   type: z.string().min(1),
@@ -16,7 +35,7 @@ function issues(error: z.ZodError): string {
 }
 
 /** Encodes and decodes events of one catalogue; the only place events are (de)serialized. */
-export class EventCodec<E extends EventEnvelope> {
+export class EventCodec<E extends EventEnvelope> implements EventSerializer<E> {
   private readonly byType: ReadonlyMap<string, EventDefinition>;
 
   constructor(definitions: readonly EventDefinition[]) {
@@ -29,8 +48,12 @@ export class EventCodec<E extends EventEnvelope> {
     return def;
   }
 
-  /** Checks an event against its schema before it is written; throws EventSchemaError otherwise. */
-  encode(event: E): Uint8Array {
+  /**
+   * Checks an event against its schema before it is written; throws EventSchemaError otherwise. With a
+   * sealer, personal fields are stored sealed; without one (fixtures, the unit tests) they are stored as
+   * plaintext, the shape legacy v1 events have. The apps always write through PersonalDataVault.
+   */
+  encode(event: E, seal?: Sealer): Uint8Array {
     const def = this.definition(event.type);
     if (event.version !== def.version) {
       throw new EventSchemaError(
@@ -44,21 +67,36 @@ export class EventCodec<E extends EventEnvelope> {
     const data = def.schema.safeParse(event.data);
     if (!data.success)
       throw new EventSchemaError('EVENT_SCHEMA_INVALID', `${event.type}: ${issues(data.error)}`);
-    return new TextEncoder().encode(JSON.stringify({ ...event, data: data.data }));
+    const stored: unknown = data.data;
+    for (const field of seal ? (def.personal ?? []) : []) {
+      const value = getPath(stored, field.path);
+      if (value === undefined) continue;
+      setPath(stored, field.path, seal!(String(getPath(stored, field.owner)), String(value)));
+    }
+    const { type, version, id, occurredAt } = event; // `forgotten` is a reader's note, never stored
+    return new TextEncoder().encode(JSON.stringify({ type, version, id, occurredAt, data: stored }));
   }
 
-  /** Parses stored bytes, upcasts older versions to the current one, and checks the schema. */
-  decode(bytes: Uint8Array): E {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      throw new EventSchemaError('EVENT_MALFORMED', 'event payload is not JSON');
+  /** The users whose keys the sealed values of these bytes need (to fetch them before decode). */
+  sealedOwners(bytes: Uint8Array): string[] {
+    const { def, data } = this.parse(bytes);
+    const owners = new Set<string>();
+    for (const field of def.personal ?? []) {
+      const value = getPath(data, field.path);
+      if (isSealed(value)) owners.add(String((value as { owner?: unknown }).owner));
     }
-    const envelope = envelopeShape.safeParse(raw);
-    if (!envelope.success) throw new EventSchemaError('EVENT_MALFORMED', issues(envelope.error));
-    const def = this.definition(envelope.data.type);
-    let { version, data } = envelope.data;
+    return [...owners];
+  }
+
+  /**
+   * Parses stored bytes, upcasts older versions to the current one, opens sealed personal fields, and
+   * checks the schema. A field whose owner was forgotten reads FORGOTTEN and is listed in `forgotten`;
+   * a sealed field read without an opener throws EVENT_SEALED (plaintext is never guessed).
+   */
+  decode(bytes: Uint8Array, open?: Opener): E {
+    const parsed = this.parse(bytes);
+    const { def, envelope } = parsed;
+    let { version, data } = parsed;
     if (version > def.version) {
       throw new EventSchemaError(
         'EVENT_VERSION_UNSUPPORTED',
@@ -72,9 +110,51 @@ export class EventCodec<E extends EventEnvelope> {
       data = up(data);
       version++;
     }
-    const parsed = def.schema.safeParse(data);
-    if (!parsed.success)
-      throw new EventSchemaError('EVENT_SCHEMA_INVALID', `${def.type}: ${issues(parsed.error)}`);
-    return { ...envelope.data, version, data: parsed.data } as E;
+    const forgotten: string[] = [];
+    for (const field of def.personal ?? []) {
+      const value = getPath(data, field.path);
+      if (!isSealed(value)) continue; // absent, or plaintext (v1, fixtures)
+      const sealed = sealedValue.safeParse(value);
+      if (!sealed.success)
+        throw new EventSchemaError(
+          'EVENT_SCHEMA_INVALID',
+          `${def.type}.${field.path}: ${issues(sealed.error)}`,
+        );
+      if (sealed.data.owner !== getPath(data, field.owner))
+        throw new EventSchemaError(
+          'EVENT_SEAL_BROKEN',
+          `${def.type}.${field.path} is sealed for another user`,
+        );
+      if (!open)
+        throw new EventSchemaError(
+          'EVENT_SEALED',
+          `${def.type}.${field.path} is sealed; read it through the vault`,
+        );
+      const plaintext = open(sealed.data);
+      if (plaintext === undefined) forgotten.push(field.path);
+      setPath(data, field.path, plaintext ?? FORGOTTEN);
+    }
+    const checked = def.schema.safeParse(data);
+    if (!checked.success)
+      throw new EventSchemaError('EVENT_SCHEMA_INVALID', `${def.type}: ${issues(checked.error)}`);
+    return {
+      ...envelope,
+      version,
+      data: checked.data,
+      ...(forgotten.length > 0 ? { forgotten } : {}),
+    } as E;
+  }
+
+  private parse(bytes: Uint8Array) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      throw new EventSchemaError('EVENT_MALFORMED', 'event payload is not JSON');
+    }
+    const envelope = envelopeShape.safeParse(raw);
+    if (!envelope.success) throw new EventSchemaError('EVENT_MALFORMED', issues(envelope.error));
+    const def = this.definition(envelope.data.type);
+    return { def, envelope: envelope.data, version: envelope.data.version, data: envelope.data.data };
   }
 }

@@ -10,6 +10,11 @@ export interface EventEnvelope<T extends string = string, D = unknown> {
   /** ISO-8601 time the command was decided, from the command's clock. */
   readonly occurredAt: string;
   readonly data: D;
+  /**
+   * Set on read only: the personal fields (dot paths into data) whose owner was forgotten; they hold
+   * FORGOTTEN instead of their value. Never written.
+   */
+  readonly forgotten?: readonly string[];
 }
 
 /** An envelope read back from the log, with where it sits there. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { PersonalField } from './personal/personal-fields.js';
 
 /** Which aggregate an event belongs to, which decides its subject. */
 export type EventAggregate = 'conversation' | 'user' | 'presence';
@@ -17,6 +18,8 @@ export interface EventDefinition<T extends string = string, S extends z.ZodType 
   readonly schema: S;
   /** upcasters[v] turns data of version v into data of version v + 1. */
   readonly upcasters?: Readonly<Record<number, (data: unknown) => unknown>>;
+  /** Fields holding a person's data: sealed with the owner's key on write, opened on read. */
+  readonly personal?: readonly PersonalField[];
 }
 
 export function defineEvent<T extends string, S extends z.ZodType>(

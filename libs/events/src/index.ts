@@ -4,4 +4,7 @@ export * from './envelope.js';
 export * from './event-definition.js';
 export * from './event-errors.js';
 export * from './codec.js';
+export * from './personal/personal-fields.js';
+export * from './personal/personal-crypto.js';
+export * from './personal/personal-data-vault.js';
 export * from './catalogue/index.js';

@@ -80,3 +80,8 @@ export function presenceLiveSubject(space: Pick<SubjectSpace, 'namespace'>, user
 export function typingSubject(space: Pick<SubjectSpace, 'namespace'>, conversationId: string): string {
   return `${subjectRoot(space)}.typing.${conversationId}`;
 }
+
+/** Core NATS notice that a user's data key was destroyed: every process drops its cached copy. */
+export function forgottenSubject(space: Pick<SubjectSpace, 'namespace'>, userId: string): string {
+  return `${subjectRoot(space)}.forgotten.${userId}`;
+}

@@ -6,7 +6,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import { EVENT_HEADERS, type EventCodec, type EventEnvelope, type StoredEvent } from '#libs/events';
+import { EVENT_HEADERS, type EventEnvelope, type EventSerializer, type StoredEvent } from '#libs/events';
 
 /** The subject's last sequence was not what the command was decided against: reload and retry. */
 export class ConcurrencyError extends Error {
@@ -39,11 +39,12 @@ export class EventStore<E extends EventEnvelope> {
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
-    private readonly codec: EventCodec<E>,
+    /** The apps pass the PersonalDataVault (personal fields sealed); fixtures may pass the bare codec. */
+    private readonly codec: EventSerializer<E>,
   ) {}
 
   async append(subject: string, event: E, options: AppendOptions = {}): Promise<AppendResult> {
-    const payload = this.codec.encode(event); // throws before anything is written
+    const payload = await this.codec.encode(event); // throws before anything is written
     const h = natsHeaders();
     h.set(EVENT_HEADERS.type, event.type);
     h.set(EVENT_HEADERS.version, String(event.version));
@@ -81,7 +82,12 @@ export class EventStore<E extends EventEnvelope> {
     const messages = await consumer.consume();
     try {
       for await (const m of messages) {
-        out.push({ event: this.codec.decode(m.data), subject: m.subject, stream, streamSequence: m.seq });
+        out.push({
+          event: await this.codec.decode(m.data),
+          subject: m.subject,
+          stream,
+          streamSequence: m.seq,
+        });
         if (m.info.pending === 0) break;
       }
     } finally {
@@ -90,7 +96,7 @@ export class EventStore<E extends EventEnvelope> {
     return out;
   }
 
-  decode(bytes: Uint8Array): E {
+  async decode(bytes: Uint8Array): Promise<E> {
     return this.codec.decode(bytes);
   }
 

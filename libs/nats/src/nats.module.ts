@@ -1,7 +1,7 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { NatsConfig } from '#libs/config';
-import { chatEventCodec, type ChatEvent } from '#libs/events';
+import { forgottenSubject, PersonalDataVault, type ChatEvent } from '#libs/events';
 import { LOGGER } from '#libs/platform';
 import { EventStore } from './event-store.js';
 import { LiveDeliveryBus } from './live-delivery.js';
@@ -42,9 +42,16 @@ export class NatsModule implements OnApplicationShutdown {
         },
         {
           provide: CHAT_EVENT_STORE,
-          inject: [NatsClient],
-          useFactory: (client: NatsClient) =>
-            new EventStore<ChatEvent>(client.js, client.jsm, chatEventCodec),
+          inject: [NatsClient, PersonalDataVault],
+          useFactory: (client: NatsClient, vault: PersonalDataVault<ChatEvent>) => {
+            // `chatctl forget` announces a destroyed key; drop it here rather than when the cache expires.
+            client.nc.subscribe(forgottenSubject(client.topology, '*'), {
+              callback: (err, msg) => {
+                if (!err) vault.evict(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
+              },
+            });
+            return new EventStore<ChatEvent>(client.js, client.jsm, vault);
+          },
         },
         {
           provide: UserAggregates,

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'ALREADY_A_MEMBER',
   'GROUP_FULL',
   'PRESENCE_HIDDEN',
+  'USER_FORGOTTEN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

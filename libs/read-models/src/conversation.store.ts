@@ -1,4 +1,6 @@
 import type { CqlClient } from '#libs/cassandra';
+import { conversationsTables, type ConversationsTables } from './conversations-tables.js';
+import { versionOf, type VersionSource } from './read-model-versions.js';
 import type { ConversationSummary, HistoryMessage } from '#libs/protocol';
 
 export interface ConversationRow {
@@ -11,12 +13,24 @@ export interface ConversationRow {
 
 /** Conversations (the projector's position per conversation) and every user's conversation list. */
 export class ConversationStore {
-  constructor(private readonly cql: CqlClient) {}
+  /**
+   * With `versions`, every statement uses the tables of the version readers are switched to (chatctl
+   * rebuild conversations); with a fixed number, that version's tables (what a rebuild writes into).
+   */
+  constructor(
+    private readonly cql: CqlClient,
+    private readonly versions?: VersionSource,
+  ) {}
+
+  private async t(): Promise<ConversationsTables> {
+    return conversationsTables(await versionOf(this.versions, 'conversations'));
+  }
 
   async get(conversationId: string): Promise<ConversationRow | undefined> {
+    const t = await this.t();
     const row = (
       await this.cql.execute(
-        'SELECT kind, members, last_message_seq, applied_sequence FROM conversations WHERE conversation_id = ?',
+        `SELECT kind, members, last_message_seq, applied_sequence FROM ${t.conversations} WHERE conversation_id = ?`,
         [conversationId],
       )
     ).first();
@@ -31,8 +45,9 @@ export class ConversationStore {
   }
 
   async create(c: ConversationRow, createdBy: string, at: Date): Promise<void> {
+    const t = await this.t();
     await this.cql.execute(
-      'INSERT INTO conversations (conversation_id, kind, members, created_by, created_at, last_message_seq, last_activity_at, applied_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO ${t.conversations} (conversation_id, kind, members, created_by, created_at, last_message_seq, last_activity_at, applied_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       [c.conversationId, c.kind, c.members, createdBy, at, c.lastMessageSeq, at, c.appliedSequence],
     );
     await this.listFor(c, c.members, at);
@@ -47,12 +62,13 @@ export class ConversationStore {
     userIds: readonly string[],
     at: Date,
   ): Promise<void> {
+    const t = await this.t();
     const members = c.kind === 'direct' ? c.members : null;
     await Promise.all(
       userIds.map((userId) =>
         this.cql.execute(
           // read_up_to_seq is left to markRead alone: its writes are ordered by USING TIMESTAMP.
-          'INSERT INTO conversations_by_user (user_id, conversation_id, kind, members, last_activity_at, last_message_seq) VALUES (?, ?, ?, ?, ?, ?)',
+          `INSERT INTO ${t.conversationsByUser} (user_id, conversation_id, kind, members, last_activity_at, last_message_seq) VALUES (?, ?, ?, ?, ?, ?)`,
           [userId, c.conversationId, c.kind, members, at, 0],
         ),
       ),
@@ -61,7 +77,8 @@ export class ConversationStore {
 
   /** New group members: in the conversation's member set and, from now on, in their lists. */
   async addMembers(conversationId: string, userIds: readonly string[], at: Date): Promise<void> {
-    await this.cql.execute('UPDATE conversations SET members = members + ? WHERE conversation_id = ?', [
+    const t = await this.t();
+    await this.cql.execute(`UPDATE ${t.conversations} SET members = members + ? WHERE conversation_id = ?`, [
       userIds,
       conversationId,
     ]);
@@ -70,7 +87,8 @@ export class ConversationStore {
 
   /** A removed or departed member keeps the group in their list (its past stays readable to the client) but gets nothing new. */
   async removeMember(conversationId: string, userId: string): Promise<void> {
-    await this.cql.execute('UPDATE conversations SET members = members - ? WHERE conversation_id = ?', [
+    const t = await this.t();
+    await this.cql.execute(`UPDATE ${t.conversations} SET members = members - ? WHERE conversation_id = ?`, [
       [userId],
       conversationId,
     ]);
@@ -78,10 +96,11 @@ export class ConversationStore {
 
   /** Flags a message that mentions these users in their lists until they read past it. */
   async recordMentions(userIds: readonly string[], conversationId: string, seq: number): Promise<void> {
+    const t = await this.t();
     await Promise.all(
       userIds.map((userId) =>
         this.cql.execute(
-          `UPDATE conversations_by_user USING TIMESTAMP ${Math.floor(seq)} SET last_mention_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+          `UPDATE ${t.conversationsByUser} USING TIMESTAMP ${Math.floor(seq)} SET last_mention_seq = ? WHERE user_id = ? AND conversation_id = ?`,
           [seq, userId, conversationId],
         ),
       ),
@@ -95,21 +114,23 @@ export class ConversationStore {
     lastMessageSeq?: number,
     at?: Date,
   ): Promise<void> {
+    const t = await this.t();
     if (lastMessageSeq === undefined) {
-      await this.cql.execute('UPDATE conversations SET applied_sequence = ? WHERE conversation_id = ?', [
+      await this.cql.execute(`UPDATE ${t.conversations} SET applied_sequence = ? WHERE conversation_id = ?`, [
         appliedSequence,
         conversationId,
       ]);
       return;
     }
     await this.cql.execute(
-      'UPDATE conversations SET applied_sequence = ?, last_message_seq = ?, last_activity_at = ? WHERE conversation_id = ?',
+      `UPDATE ${t.conversations} SET applied_sequence = ?, last_message_seq = ?, last_activity_at = ? WHERE conversation_id = ?`,
       [appliedSequence, lastMessageSeq, at ?? new Date(), conversationId],
     );
   }
 
   /** The preview holds content, so in transient mode it expires with the timeline (ttlSeconds). */
   async recordMessage(userIds: readonly string[], m: HistoryMessage, ttlSeconds?: number): Promise<void> {
+    const t = await this.t();
     const json = JSON.stringify(m);
     const at = new Date(m.sentAt);
     const update = (userId: string): Promise<unknown> =>
@@ -117,16 +138,16 @@ export class ConversationStore {
         ? Promise.all([
             // Only the preview expires: activity time and sequence keep the list's order and unread count.
             this.cql.execute(
-              `UPDATE conversations_by_user USING TTL ${Math.floor(ttlSeconds)} SET last_message = ? WHERE user_id = ? AND conversation_id = ?`,
+              `UPDATE ${t.conversationsByUser} USING TTL ${Math.floor(ttlSeconds)} SET last_message = ? WHERE user_id = ? AND conversation_id = ?`,
               [json, userId, m.conversationId],
             ),
             this.cql.execute(
-              'UPDATE conversations_by_user SET last_activity_at = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?',
+              `UPDATE ${t.conversationsByUser} SET last_activity_at = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?`,
               [at, m.seq, userId, m.conversationId],
             ),
           ])
         : this.cql.execute(
-            'UPDATE conversations_by_user SET last_activity_at = ?, last_message = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?',
+            `UPDATE ${t.conversationsByUser} SET last_activity_at = ?, last_message = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?`,
             [at, json, m.seq, userId, m.conversationId],
           );
     await Promise.all(userIds.map(update));
@@ -134,14 +155,16 @@ export class ConversationStore {
 
   /** Moves a user's read marker; USING TIMESTAMP seq keeps the highest marker whatever the order of writes. */
   async markRead(userId: string, conversationId: string, seq: number): Promise<void> {
+    const t = await this.t();
     await this.cql.execute(
-      `UPDATE conversations_by_user USING TIMESTAMP ${Math.floor(seq)} SET read_up_to_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+      `UPDATE ${t.conversationsByUser} USING TIMESTAMP ${Math.floor(seq)} SET read_up_to_seq = ? WHERE user_id = ? AND conversation_id = ?`,
       [seq, userId, conversationId],
     );
   }
 
   /** Each user's read marker (seq) in a conversation; 0 when they have read nothing. */
   async readMarks(conversationId: string, userIds: readonly string[]): Promise<Map<string, number>> {
+    const t = await this.t();
     const out = new Map<string, number>();
     const BATCH = 64;
     for (let i = 0; i < userIds.length; i += BATCH) {
@@ -149,7 +172,7 @@ export class ConversationStore {
         userIds.slice(i, i + BATCH).map(async (userId) => {
           const row = (
             await this.cql.execute(
-              'SELECT read_up_to_seq FROM conversations_by_user WHERE user_id = ? AND conversation_id = ?',
+              `SELECT read_up_to_seq FROM ${t.conversationsByUser} WHERE user_id = ? AND conversation_id = ?`,
               [userId, conversationId],
             )
           ).first();
@@ -161,8 +184,9 @@ export class ConversationStore {
   }
 
   async listForUser(userId: string, limit: number): Promise<ConversationSummary[]> {
+    const t = await this.t();
     const rs = await this.cql.execute(
-      'SELECT conversation_id, kind, members, last_activity_at, last_message, last_message_seq, read_up_to_seq, last_mention_seq FROM conversations_by_user WHERE user_id = ?',
+      `SELECT conversation_id, kind, members, last_activity_at, last_message, last_message_seq, read_up_to_seq, last_mention_seq FROM ${t.conversationsByUser} WHERE user_id = ?`,
       [userId],
       { fetchSize: 5000 },
     );

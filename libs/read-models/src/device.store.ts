@@ -29,7 +29,8 @@ export class DeviceStore {
     return usersTables(await this.versions.version('users'));
   }
 
-  async registerUser(userId: string, phone: string, at: Date, streamSeq: number): Promise<void> {
+  /** phone null: the user was forgotten (their UserRegistered opens to the FORGOTTEN marker). */
+  async registerUser(userId: string, phone: string | null, at: Date, streamSeq: number): Promise<void> {
     await this.cql.execute(
       `INSERT INTO ${(await this.t()).users} (user_id, phone, registered_at) VALUES (?, ?, ?) USING TIMESTAMP ?`,
       [userId, phone, at, streamSeq],
@@ -50,6 +51,28 @@ export class DeviceStore {
       `DELETE FROM ${(await this.t()).devices} USING TIMESTAMP ? WHERE user_id = ? AND device_id = ?`,
       [streamSeq, userId, deviceId],
       { prepare: true },
+    );
+  }
+
+  /**
+   * A forgotten user: no phone, no devices. Stamped with the UserForgotten's sequence, so a replayed
+   * UserRegistered or DeviceAdded (which come before it) never brings anything back.
+   */
+  async forgetUser(userId: string, streamSeq: number): Promise<void> {
+    const t = await this.t();
+    await this.cql.execute(
+      `UPDATE ${t.users} USING TIMESTAMP ? SET phone = null WHERE user_id = ?`,
+      [streamSeq, userId],
+      {
+        prepare: true,
+      },
+    );
+    await this.cql.execute(
+      `DELETE FROM ${t.devices} USING TIMESTAMP ? WHERE user_id = ?`,
+      [streamSeq, userId],
+      {
+        prepare: true,
+      },
     );
   }
 

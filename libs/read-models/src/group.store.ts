@@ -1,4 +1,6 @@
 import type { CqlClient } from '#libs/cassandra';
+import { conversationsTables, type ConversationsTables } from './conversations-tables.js';
+import { versionOf, type VersionSource } from './read-model-versions.js';
 import type { GroupSettings } from '#libs/protocol';
 
 export interface MemberRow {
@@ -16,13 +18,25 @@ export interface GroupInfoRow {
 
 /** Members of conversations with their joining position (conversation_members) and group info (group_info). */
 export class GroupStore {
-  constructor(private readonly cql: CqlClient) {}
+  /**
+   * With `versions`, every statement uses the tables of the version readers are switched to (chatctl
+   * rebuild conversations); with a fixed number, that version's tables (what a rebuild writes into).
+   */
+  constructor(
+    private readonly cql: CqlClient,
+    private readonly versions?: VersionSource,
+  ) {}
+
+  private async t(): Promise<ConversationsTables> {
+    return conversationsTables(await versionOf(this.versions, 'conversations'));
+  }
 
   async addMembers(conversationId: string, members: readonly MemberRow[]): Promise<void> {
+    const t = await this.t();
     await Promise.all(
       members.map((m) =>
         this.cql.execute(
-          'INSERT INTO conversation_members (conversation_id, user_id, role, joined_seq) VALUES (?, ?, ?, ?)',
+          `INSERT INTO ${t.conversationMembers} (conversation_id, user_id, role, joined_seq) VALUES (?, ?, ?, ?)`,
           [conversationId, m.userId, m.role, m.joinedSeq],
         ),
       ),
@@ -30,24 +44,27 @@ export class GroupStore {
   }
 
   async removeMember(conversationId: string, userId: string): Promise<void> {
-    await this.cql.execute('DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?', [
+    const t = await this.t();
+    await this.cql.execute(`DELETE FROM ${t.conversationMembers} WHERE conversation_id = ? AND user_id = ?`, [
       conversationId,
       userId,
     ]);
   }
 
   async setRole(conversationId: string, userId: string, role: 'admin' | 'member'): Promise<void> {
+    const t = await this.t();
     await this.cql.execute(
-      'UPDATE conversation_members SET role = ? WHERE conversation_id = ? AND user_id = ?',
+      `UPDATE ${t.conversationMembers} SET role = ? WHERE conversation_id = ? AND user_id = ?`,
       [role, conversationId, userId],
     );
   }
 
   /** The seq a member's history starts at; undefined when the projector has not applied their join yet. */
   async joinedSeq(conversationId: string, userId: string): Promise<number | undefined> {
+    const t = await this.t();
     const row = (
       await this.cql.execute(
-        'SELECT joined_seq FROM conversation_members WHERE conversation_id = ? AND user_id = ?',
+        `SELECT joined_seq FROM ${t.conversationMembers} WHERE conversation_id = ? AND user_id = ?`,
         [conversationId, userId],
       )
     ).first();
@@ -55,6 +72,7 @@ export class GroupStore {
   }
 
   async putInfo(conversationId: string, info: Partial<GroupInfoRow> & { createdBy?: string }): Promise<void> {
+    const t = await this.t();
     const sets: string[] = [];
     const values: unknown[] = [];
     const set = (column: string, value: unknown): void => {
@@ -69,18 +87,19 @@ export class GroupStore {
     }
     if (info.createdBy !== undefined) set('created_by', info.createdBy);
     if (sets.length === 0) return;
-    await this.cql.execute(`UPDATE group_info SET ${sets.join(', ')} WHERE conversation_id = ?`, [
+    await this.cql.execute(`UPDATE ${t.groupInfo} SET ${sets.join(', ')} WHERE conversation_id = ?`, [
       ...values,
       conversationId,
     ]);
   }
 
   async subjects(conversationIds: readonly string[]): Promise<Map<string, string>> {
+    const t = await this.t();
     const out = new Map<string, string>();
     await Promise.all(
       conversationIds.map(async (id) => {
         const row = (
-          await this.cql.execute('SELECT subject FROM group_info WHERE conversation_id = ?', [id])
+          await this.cql.execute(`SELECT subject FROM ${t.groupInfo} WHERE conversation_id = ?`, [id])
         ).first();
         const subject = row?.get('subject') as string | null | undefined;
         if (subject) out.set(id, subject);

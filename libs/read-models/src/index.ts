@@ -10,4 +10,6 @@ export * from './push-settings.store.js';
 export * from './presence.store.js';
 export * from './read-models.module.js';
 export * from './read-model-versions.js';
+export * from './conversations-tables.js';
 export * from './users-model.js';
+export * from './personal-key.store.js';

@@ -1,5 +1,7 @@
 import type { CqlClient } from '#libs/cassandra';
 import { DEFAULT_PRIVACY, type PresenceAudience, type PrivacySettings } from '#libs/domain';
+import { conversationsTables } from './conversations-tables.js';
+import { versionOf, type VersionSource } from './read-model-versions.js';
 
 const AUDIENCES = new Set<string>(['everyone', 'contacts', 'nobody']);
 const audience = (v: unknown, fallback: PresenceAudience): PresenceAudience =>
@@ -7,7 +9,11 @@ const audience = (v: unknown, fallback: PresenceAudience): PresenceAudience =>
 
 /** Last seen and privacy settings per user (last_seen_by_user, privacy_by_user), and who a user's contacts are. */
 export class PresenceStore {
-  constructor(private readonly cql: CqlClient) {}
+  /** `versions`: contacts come from conversations_by_user of the version readers are switched to. */
+  constructor(
+    private readonly cql: CqlClient,
+    private readonly versions?: VersionSource,
+  ) {}
 
   /** USING TIMESTAMP of the last seen: the latest last seen wins whatever the order of writes. */
   async recordLastSeen(userId: string, lastSeen: Date): Promise<void> {
@@ -15,6 +21,12 @@ export class PresenceStore {
       `UPDATE last_seen_by_user USING TIMESTAMP ${lastSeen.getTime() * 1000} SET last_seen = ? WHERE user_id = ?`,
       [lastSeen, userId],
     );
+  }
+
+  /** A forgotten user: last seen and privacy settings go (only the event log's audit record stays). */
+  async forgetUser(userId: string): Promise<void> {
+    await this.cql.execute('DELETE FROM last_seen_by_user WHERE user_id = ?', [userId], { prepare: true });
+    await this.cql.execute('DELETE FROM privacy_by_user WHERE user_id = ?', [userId], { prepare: true });
   }
 
   async lastSeen(userId: string): Promise<Date | undefined> {
@@ -51,8 +63,9 @@ export class PresenceStore {
 
   /** A user's contacts for privacy: the people they share a conversation with (conversations_by_user). */
   async contacts(userId: string): Promise<Set<string>> {
+    const t = conversationsTables(await versionOf(this.versions, 'conversations'));
     const rs = await this.cql.execute(
-      'SELECT members FROM conversations_by_user WHERE user_id = ?',
+      `SELECT members FROM ${t.conversationsByUser} WHERE user_id = ?`,
       [userId],
       { fetchSize: 5000 },
     );

@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { CASSANDRA_CLIENT, type CqlClient } from '#libs/cassandra';
+import { chatEventCodec, PersonalDataVault } from '#libs/events';
+import { CassandraPersonalKeyStore } from './personal-key.store.js';
 import { ConversationStore } from './conversation.store.js';
 import { DeviceStore } from './device.store.js';
 import { GroupStore } from './group.store.js';
@@ -11,16 +13,9 @@ import { ReadModelVersions } from './read-model-versions.js';
 import { ReceiptStore } from './receipt.store.js';
 import { TimelineStore } from './timeline.store.js';
 
-const stores = [
-  InboxStore,
-  TimelineStore,
-  ConversationStore,
-  ReceiptStore,
-  MediaStore,
-  GroupStore,
-  PushSettingsStore,
-  PresenceStore,
-];
+const stores = [InboxStore, MediaStore, PushSettingsStore];
+/** Stores of read models `chatctl rebuild` can version: they follow `read_model_versions`. */
+const versioned = [DeviceStore, TimelineStore, ConversationStore, ReceiptStore, GroupStore, PresenceStore];
 
 /** The read-model stores over the Cassandra client (requires CassandraModule). */
 @Global()
@@ -36,13 +31,24 @@ const stores = [
       inject: [CASSANDRA_CLIENT],
       useFactory: (cql: CqlClient) => new ReadModelVersions(cql),
     },
-    // Readers and the live projector follow `chatctl rebuild users` through the versions table.
-    {
-      provide: DeviceStore,
+    // Readers and the live projector follow `chatctl rebuild` through the versions table.
+    ...versioned.map((Store) => ({
+      provide: Store,
       inject: [CASSANDRA_CLIENT, ReadModelVersions],
-      useFactory: (cql: CqlClient, versions: ReadModelVersions) => new DeviceStore(cql, versions),
+      useFactory: (cql: CqlClient, versions: ReadModelVersions) => new Store(cql, versions),
+    })),
+    {
+      provide: CassandraPersonalKeyStore,
+      inject: [CASSANDRA_CLIENT],
+      useFactory: (cql: CqlClient) => new CassandraPersonalKeyStore(cql),
+    },
+    // The one way the apps read and write events: personal fields sealed with their owner's key.
+    {
+      provide: PersonalDataVault,
+      inject: [CassandraPersonalKeyStore],
+      useFactory: (keys: CassandraPersonalKeyStore) => new PersonalDataVault(chatEventCodec, keys),
     },
   ],
-  exports: [...stores, DeviceStore, ReadModelVersions],
+  exports: [...stores, ...versioned, ReadModelVersions, CassandraPersonalKeyStore, PersonalDataVault],
 })
 export class ReadModelsModule {}

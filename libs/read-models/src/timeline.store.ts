@@ -1,4 +1,6 @@
 import type { CqlClient } from '#libs/cassandra';
+import { conversationsTables, type ConversationsTables } from './conversations-tables.js';
+import { versionOf, type VersionSource } from './read-model-versions.js';
 import type { HistoryMessage, MediaReference, QuotedMessage, SystemNotice } from '#libs/protocol';
 
 /** Messages per bucket of the timeline: partitions stay bounded however long a conversation runs. */
@@ -12,13 +14,25 @@ export interface MessageRef {
 
 /** Conversation timelines (messages_by_conversation, messages_by_id) and client message ids. */
 export class TimelineStore {
-  constructor(private readonly cql: CqlClient) {}
+  /**
+   * With `versions`, every statement uses the tables of the version readers are switched to (chatctl
+   * rebuild conversations); with a fixed number, that version's tables (what a rebuild writes into).
+   */
+  constructor(
+    private readonly cql: CqlClient,
+    private readonly versions?: VersionSource,
+  ) {}
+
+  private async t(): Promise<ConversationsTables> {
+    return conversationsTables(await versionOf(this.versions, 'conversations'));
+  }
 
   async insert(m: HistoryMessage, ttlSeconds?: number): Promise<void> {
+    const t = await this.t();
     const ttl = ttlSeconds ? ` USING TTL ${Math.floor(ttlSeconds)}` : '';
     await Promise.all([
       this.cql.execute(
-        `INSERT INTO messages_by_conversation (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, media, reply_to, sent_at, system, mentions, quote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
+        `INSERT INTO ${t.messagesByConversation} (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, media, reply_to, sent_at, system, mentions, quote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
         [
           m.conversationId,
           bucketOf(m.seq),
@@ -37,14 +51,14 @@ export class TimelineStore {
         ],
       ),
       this.cql.execute(
-        `INSERT INTO messages_by_id (conversation_id, message_id, seq, sender_user_id) VALUES (?, ?, ?, ?)${ttl}`,
+        `INSERT INTO ${t.messagesById} (conversation_id, message_id, seq, sender_user_id) VALUES (?, ?, ?, ?)${ttl}`,
         [m.conversationId, m.messageId, m.seq, m.senderUserId],
       ),
       // System messages have no client id to remember.
       m.system
         ? Promise.resolve()
         : this.cql.execute(
-            'INSERT INTO client_messages (sender_user_id, sender_device_id, client_message_id, conversation_id, message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)',
+            `INSERT INTO ${t.clientMessages} (sender_user_id, sender_device_id, client_message_id, conversation_id, message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)`,
             [
               m.senderUserId,
               m.senderDeviceId,
@@ -58,9 +72,10 @@ export class TimelineStore {
   }
 
   async ref(conversationId: string, messageId: string): Promise<MessageRef | undefined> {
+    const t = await this.t();
     const row = (
       await this.cql.execute(
-        'SELECT seq, sender_user_id FROM messages_by_id WHERE conversation_id = ? AND message_id = ?',
+        `SELECT seq, sender_user_id FROM ${t.messagesById} WHERE conversation_id = ? AND message_id = ?`,
         [conversationId, messageId],
       )
     ).first();
@@ -75,9 +90,10 @@ export class TimelineStore {
     deviceId: string,
     clientMessageId: string,
   ): Promise<{ conversationId: string; messageId: string; sentAt: string } | undefined> {
+    const t = await this.t();
     const row = (
       await this.cql.execute(
-        'SELECT conversation_id, message_id, sent_at FROM client_messages WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?',
+        `SELECT conversation_id, message_id, sent_at FROM ${t.clientMessages} WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?`,
         [userId, deviceId, clientMessageId],
       )
     ).first();
@@ -97,11 +113,12 @@ export class TimelineStore {
     conversationId: string,
     opts: { beforeSeq?: number; afterSeq?: number; limit: number; lastSeq: number },
   ): Promise<HistoryMessage[]> {
+    const t = await this.t();
     const out: HistoryMessage[] = [];
     if (opts.afterSeq !== undefined) {
       for (let b = bucketOf(opts.afterSeq + 1); b <= bucketOf(opts.lastSeq) && out.length < opts.limit; b++) {
         const rs = await this.cql.execute(
-          'SELECT * FROM messages_by_conversation WHERE conversation_id = ? AND bucket = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+          `SELECT * FROM ${t.messagesByConversation} WHERE conversation_id = ? AND bucket = ? AND seq > ? ORDER BY seq ASC LIMIT ?`,
           [conversationId, b, opts.afterSeq, opts.limit - out.length],
         );
         out.push(...rs.rows.map(toMessage));
@@ -111,7 +128,7 @@ export class TimelineStore {
     const before = opts.beforeSeq ?? opts.lastSeq + 1;
     for (let b = bucketOf(before - 1); b >= 0 && out.length < opts.limit && before > 1; b--) {
       const rs = await this.cql.execute(
-        'SELECT * FROM messages_by_conversation WHERE conversation_id = ? AND bucket = ? AND seq < ? LIMIT ?',
+        `SELECT * FROM ${t.messagesByConversation} WHERE conversation_id = ? AND bucket = ? AND seq < ? LIMIT ?`,
         [conversationId, b, before, opts.limit - out.length],
       );
       out.push(...rs.rows.map(toMessage));

@@ -12,13 +12,21 @@ export async function applyToUsersModel(
 ): Promise<void> {
   switch (event.type) {
     case 'UserRegistered':
-      await devices.registerUser(event.data.userId, event.data.phone, new Date(event.occurredAt), streamSeq);
+      await devices.registerUser(
+        event.data.userId,
+        event.forgotten?.includes('phone') ? null : event.data.phone,
+        new Date(event.occurredAt),
+        streamSeq,
+      );
       return;
     case 'DeviceAdded':
       await devices.add({ ...event.data, addedAt: event.occurredAt }, streamSeq);
       return;
     case 'DeviceRemoved':
       await devices.remove(event.data.userId, event.data.deviceId, streamSeq);
+      return;
+    case 'UserForgotten':
+      await devices.forgetUser(event.data.userId, streamSeq);
       return;
     case 'PushTokenRegistered':
     case 'PushTokenRemoved':

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { chatEventCodec } from '#libs/events';
+import type { ChatEvent, PersonalDataVault } from '#libs/events';
+import { vaultOver, withCassandra } from '../cli/cassandra-context.js';
 import { DeadLetterQueue, errorMessageOf, type DeadLetter } from '#libs/nats';
 import { parseSeq } from '../cli/args.js';
 import { withNats } from '../cli/nats-context.js';
@@ -11,9 +12,9 @@ export const dlqUsage = `chatctl dlq list [--json] | show <seq> | retry <seq> | 
   event on chat.dlq.<durable>.retry: the owning projector applies it again at its original stream
   position, and parks it again if it still fails.`;
 
-function decoded(d: DeadLetter): unknown {
+async function decoded(vault: PersonalDataVault<ChatEvent>, d: DeadLetter): Promise<unknown> {
   try {
-    return chatEventCodec.decode(d.payload);
+    return await vault.decode(d.payload);
   } catch (err) {
     return { undecodable: errorMessageOf(err), raw: new TextDecoder().decode(d.payload) };
   }
@@ -63,7 +64,9 @@ export async function runDlq(argv: string[]): Promise<void> {
         if (seq === undefined) throw new UsageError('dlq show <seq>');
         const d = await dlq.get(seq);
         if (!d) throw new UsageError(`no parked event at DLQ sequence ${seq}`);
-        process.stdout.write(`${JSON.stringify({ ...summary(d), event: decoded(d) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ...summary(d), event: await withCassandra('dlq', (cql) => decoded(vaultOver(cql), d)) }, null, 2)}\n`,
+        );
         return;
       }
       case 'retry': {

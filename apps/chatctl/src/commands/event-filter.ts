@@ -32,6 +32,7 @@ export function involvesUser(event: ChatEvent, userId: string): boolean {
     case 'PrivacySettingsChanged':
     case 'UserCameOnline':
     case 'UserWentOffline':
+    case 'UserForgotten':
       return event.data.userId === userId;
     default: {
       const _exhaustive: never = event;

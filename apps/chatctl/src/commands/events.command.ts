@@ -1,13 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { JsMsg } from '@nats-io/jetstream';
-import {
-  chatEventCodec,
-  EVENT_HEADERS,
-  EventSchemaError,
-  partitionOf,
-  subjectRoot,
-  type ChatEvent,
-} from '#libs/events';
+import { EVENT_HEADERS, EventSchemaError, partitionOf, subjectRoot, type ChatEvent } from '#libs/events';
 import {
   partitionStreamName,
   readStream,
@@ -19,6 +12,7 @@ import {
 } from '#libs/nats';
 import { parseSeq, parseTime, requireToken } from '../cli/args.js';
 import { withNats } from '../cli/nats-context.js';
+import { vaultOver, withCassandra } from '../cli/cassandra-context.js';
 import { JsonLinesWriter, Progress } from '../cli/output.js';
 import { UsageError } from '../cli/usage-error.js';
 import { involvesUser } from './event-filter.js';
@@ -98,60 +92,62 @@ export async function runEvents(argv: string[]): Promise<void> {
     follow: values.follow,
   };
 
-  await withNats('events', async (client) => {
-    const list = sources(client, { conversation, user, stream: values.stream });
-    if ((range.fromSeq || range.toSeq) && list.length > 1)
-      throw new UsageError('--from-seq / --to-seq need one stream: add --stream or --conversation');
-    const out = new JsonLinesWriter();
-    const progress = new Progress('events');
-    let undecodable = 0;
+  await withCassandra('events', (cql) =>
+    withNats('events', async (client) => {
+      const vault = vaultOver(cql);
+      const list = sources(client, { conversation, user, stream: values.stream });
+      if ((range.fromSeq || range.toSeq) && list.length > 1)
+        throw new UsageError('--from-seq / --to-seq need one stream: add --stream or --conversation');
+      const out = new JsonLinesWriter();
+      const progress = new Progress('events');
+      let undecodable = 0;
 
-    const emit = (stream: string, m: JsMsg): Promise<void> | undefined => {
-      progress.tick();
-      if (types.size > 0 && !types.has(m.headers?.get(EVENT_HEADERS.type) ?? '')) return;
-      let event: ChatEvent;
-      try {
-        event = chatEventCodec.decode(m.data);
-      } catch (err) {
-        if (!(err instanceof EventSchemaError)) throw err;
-        undecodable++;
-        process.stderr.write(
-          `events: ${stream} sequence ${m.seq} (${m.subject}) undecodable: ${err.code}: ${err.message}\n`,
-        );
-        return;
+      const emit = async (stream: string, m: JsMsg): Promise<void> => {
+        progress.tick();
+        if (types.size > 0 && !types.has(m.headers?.get(EVENT_HEADERS.type) ?? '')) return;
+        let event: ChatEvent;
+        try {
+          event = await vault.decode(m.data);
+        } catch (err) {
+          if (!(err instanceof EventSchemaError)) throw err;
+          undecodable++;
+          process.stderr.write(
+            `events: ${stream} sequence ${m.seq} (${m.subject}) undecodable: ${err.code}: ${err.message}\n`,
+          );
+          return;
+        }
+        if (types.size > 0 && !types.has(event.type)) return;
+        if (user && !involvesUser(event, user)) return;
+        return out.write({
+          stream,
+          seq: m.seq,
+          subject: m.subject,
+          time: new Date(streamTimeMs(m)).toISOString(),
+          event,
+        });
+      };
+
+      const readOne = async (source: Source, live: boolean): Promise<void> => {
+        const messages = readStream(client.js, client.jsm, source.stream, {
+          ...range,
+          filterSubject: source.filterSubject,
+          follow: live,
+        });
+        for await (const m of messages) {
+          await emit(source.stream, m);
+          if (live) await out.flush(); // a live event is shown when it happens, not when a chunk fills
+        }
+      };
+
+      if (range.follow) {
+        // Live: every stream at once, each in its own order; SIGINT ends it.
+        const stop = new Promise<void>((r) => process.once('SIGINT', () => r()));
+        await Promise.race([Promise.all(list.map((s) => readOne(s, true))), stop]);
+      } else {
+        for (const source of list) await readOne(source, false);
       }
-      if (types.size > 0 && !types.has(event.type)) return;
-      if (user && !involvesUser(event, user)) return;
-      return out.write({
-        stream,
-        seq: m.seq,
-        subject: m.subject,
-        time: new Date(streamTimeMs(m)).toISOString(),
-        event,
-      });
-    };
-
-    const readOne = async (source: Source, live: boolean): Promise<void> => {
-      const messages = readStream(client.js, client.jsm, source.stream, {
-        ...range,
-        filterSubject: source.filterSubject,
-        follow: live,
-      });
-      for await (const m of messages) {
-        const flushing = emit(source.stream, m);
-        if (flushing) await flushing;
-        if (live) await out.flush(); // a live event is shown when it happens, not when a chunk fills
-      }
-    };
-
-    if (range.follow) {
-      // Live: every stream at once, each in its own order; SIGINT ends it.
-      const stop = new Promise<void>((r) => process.once('SIGINT', () => r()));
-      await Promise.race([Promise.all(list.map((s) => readOne(s, true))), stop]);
-    } else {
-      for (const source of list) await readOne(source, false);
-    }
-    await out.flush();
-    progress.done(undecodable > 0 ? `, ${undecodable} undecodable` : '');
-  });
+      await out.flush();
+      progress.done(undecodable > 0 ? `, ${undecodable} undecodable` : '');
+    }),
+  );
 }

@@ -1,9 +1,16 @@
 import { parseArgs } from 'node:util';
 import { createCassandraClient, cqlTypes, type CqlClient } from '#libs/cassandra';
 import { CassandraConfig, loadConfig } from '#libs/config';
-import { chatEventCodec, partitionOf, subjectRoot, type ChatEvent } from '#libs/events';
+import { partitionOf, subjectRoot, type ChatEvent, type PersonalDataVault } from '#libs/events';
+import { vaultOver } from '../cli/cassandra-context.js';
 import { partitionStreamName, readStream, streamTimeMs, userStreamName, type NatsClient } from '#libs/nats';
-import { ReadModelVersions, TIMELINE_BUCKET_SIZE, usersTables } from '#libs/read-models';
+import {
+  conversationsTables,
+  ReadModelVersions,
+  TIMELINE_BUCKET_SIZE,
+  usersTables,
+  type ConversationsTables,
+} from '#libs/read-models';
 import { requireToken } from '../cli/args.js';
 import { withNats } from '../cli/nats-context.js';
 import { UsageError } from '../cli/usage-error.js';
@@ -43,6 +50,7 @@ interface ExportedEvent {
 
 async function events(
   client: NatsClient,
+  vault: PersonalDataVault<ChatEvent>,
   stream: string,
   filterSubject: string | undefined,
   keep: (e: ChatEvent) => boolean,
@@ -51,7 +59,7 @@ async function events(
   for await (const m of readStream(client.js, client.jsm, stream, filterSubject ? { filterSubject } : {})) {
     const base = { stream, seq: m.seq, subject: m.subject, time: new Date(streamTimeMs(m)).toISOString() };
     try {
-      const event = chatEventCodec.decode(m.data);
+      const event = await vault.decode(m.data);
       if (keep(event)) out.push({ ...base, event });
     } catch (err) {
       // A compliance export must not hide what the log holds on these subjects.
@@ -62,8 +70,17 @@ async function events(
   return out;
 }
 
-async function timeline(cql: CqlClient, conversationId: string): Promise<Record<string, Plain>[]> {
-  const conv = await rows(cql, 'SELECT last_message_seq FROM conversations WHERE conversation_id = ?', [
+/** The conversations model may have been rebuilt into versioned tables: those readers use. */
+async function conversationTables(cql: CqlClient): Promise<ConversationsTables> {
+  return conversationsTables(await new ReadModelVersions(cql).read('conversations'));
+}
+
+async function timeline(
+  cql: CqlClient,
+  t: ConversationsTables,
+  conversationId: string,
+): Promise<Record<string, Plain>[]> {
+  const conv = await rows(cql, `SELECT last_message_seq FROM ${t.conversations} WHERE conversation_id = ?`, [
     conversationId,
   ]);
   const last = Number(conv[0]?.last_message_seq ?? 0);
@@ -71,7 +88,7 @@ async function timeline(cql: CqlClient, conversationId: string): Promise<Record<
   for (let b = 0; b <= Math.floor(last / TIMELINE_BUCKET_SIZE); b++) {
     const page = await rows(
       cql,
-      'SELECT * FROM messages_by_conversation WHERE conversation_id = ? AND bucket = ?',
+      `SELECT * FROM ${t.messagesByConversation} WHERE conversation_id = ? AND bucket = ?`,
       [conversationId, b],
     );
     out.push(...page.reverse());
@@ -82,11 +99,12 @@ async function timeline(cql: CqlClient, conversationId: string): Promise<Record<
 async function exportConversation(client: NatsClient, cql: CqlClient, id: string): Promise<unknown> {
   const space = client.topology;
   const p = partitionOf(id, space.partitions);
-  const messages = await timeline(cql, id);
+  const t = await conversationTables(cql);
+  const messages = await timeline(cql, t, id);
   const receipts = [];
   for (const m of messages) {
     receipts.push(
-      ...(await rows(cql, 'SELECT * FROM message_status WHERE conversation_id = ? AND message_id = ?', [
+      ...(await rows(cql, `SELECT * FROM ${t.messageStatus} WHERE conversation_id = ? AND message_id = ?`, [
         id,
         cqlTypes.Long.fromString(String(m.message_id)),
       ])),
@@ -95,12 +113,13 @@ async function exportConversation(client: NatsClient, cql: CqlClient, id: string
   return {
     events: await events(
       client,
+      vaultOver(cql),
       partitionStreamName(space, p),
       `${subjectRoot(space)}.conv.${p}.${id}.>`,
       () => true,
     ),
     readModels: {
-      conversations: await rows(cql, 'SELECT * FROM conversations WHERE conversation_id = ?', [id]),
+      conversations: await rows(cql, `SELECT * FROM ${t.conversations} WHERE conversation_id = ?`, [id]),
       messages_by_conversation: messages,
       message_status: receipts,
     },
@@ -111,17 +130,25 @@ async function exportUser(client: NatsClient, cql: CqlClient, id: string): Promi
   const space = client.topology;
   const all: ExportedEvent[] = await events(
     client,
+    vaultOver(cql),
     userStreamName(space),
     `${subjectRoot(space)}.user.${id}`,
     () => true,
   );
   for (let p = 0; p < space.partitions; p++) {
-    all.push(...(await events(client, partitionStreamName(space, p), undefined, (e) => involvesUser(e, id))));
+    all.push(
+      ...(await events(client, vaultOver(cql), partitionStreamName(space, p), undefined, (e) =>
+        involvesUser(e, id),
+      )),
+    );
   }
-  const conversations = await rows(cql, 'SELECT * FROM conversations_by_user WHERE user_id = ?', [id]);
+  const c = await conversationTables(cql);
+  const conversations = await rows(cql, `SELECT * FROM ${c.conversationsByUser} WHERE user_id = ?`, [id]);
   const sent: Record<string, Plain>[] = [];
-  for (const c of conversations) {
-    sent.push(...(await timeline(cql, String(c.conversation_id))).filter((m) => m.sender_user_id === id));
+  for (const row of conversations) {
+    sent.push(
+      ...(await timeline(cql, c, String(row.conversation_id))).filter((m) => m.sender_user_id === id),
+    );
   }
   // The users model may have been rebuilt into versioned tables: read the version readers use.
   const t = usersTables(await new ReadModelVersions(cql).read('users'));

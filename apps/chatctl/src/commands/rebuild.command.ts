@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createCassandraClient, SCHEMA_CHANGE_TIMEOUT_MS, type CqlClient } from '#libs/cassandra';
-import { CassandraConfig, loadConfig } from '#libs/config';
-import { chatEventCodec, EventSchemaError, type UserEvent } from '#libs/events';
+import { CassandraConfig, loadConfig, RetentionConfig } from '#libs/config';
+import { EventSchemaError, type ChatEvent, type PersonalDataVault, type UserEvent } from '#libs/events';
+import { vaultOver } from '../cli/cassandra-context.js';
 import { readStream, userStreamName, type NatsClient } from '#libs/nats';
 import {
   applyToUsersModel,
@@ -12,12 +13,21 @@ import {
 } from '#libs/read-models';
 import { withNats } from '../cli/nats-context.js';
 import { Progress } from '../cli/output.js';
+import { KeyedLanes } from './rebuild/keyed-lanes.js';
 import { UsageError } from '../cli/usage-error.js';
+import { rebuildConversations } from './rebuild/rebuild-conversations.js';
 
-export const rebuildUsage = `chatctl rebuild users [--by <who>]
-  replays the USERS stream into new versioned tables (users_v<n>, devices_by_user_v<n>) while the system
-  runs, with progress and ETA on stderr; once caught up it switches readers (gateway, projector) over
-  through read_model_versions; the old tables serve until then. Only the users read model is versioned.`;
+export const rebuildUsage = `chatctl rebuild users|conversations [--by <who>]
+  replays the log into new versioned tables (<table>_v<n>) while the system runs, with progress and
+  ETA on stderr; once caught up it switches readers (gateway, projector) over through
+  read_model_versions; the old tables serve until then.
+  users: the USERS stream into users_v<n>, devices_by_user_v<n>.
+  conversations: every CHAT_<p> stream into the timelines (messages_by_conversation, messages_by_id,
+    client_messages), conversations, conversations_by_user, message_status, read_markers,
+    conversation_members and group_info. Not rebuilt, and left as they are: device inboxes and cursors
+    (delivery state: acks delete entries, so a replay would redeliver), media rows (lifecycle: a replay
+    would make opened view-once media pending again), presence. It delivers nothing. In transient
+    retention the log holds the window only, and so does the rebuilt model.`;
 
 const IN_FLIGHT = 256;
 
@@ -30,6 +40,7 @@ class UsersReplay {
     private readonly client: NatsClient,
     private readonly target: DeviceStore,
     private readonly progress: Progress,
+    private readonly vault: PersonalDataVault<ChatEvent>,
   ) {}
 
   /** Replays everything after `applied` up to the stream's end now; returns how many events it read. */
@@ -38,48 +49,34 @@ class UsersReplay {
     const end = (await this.client.jsm.streams.info(stream)).state.last_seq;
     if (end <= this.applied) return 0;
     this.progress.setTotal(this.progress.count + (end - this.applied));
-    let inFlight = 0;
-    let slotFreed: (() => void) | undefined;
-    let failure: unknown;
-    const settle = (): void => {
-      inFlight--;
-      slotFreed?.();
-      slotFreed = undefined;
-    };
+    // A lane per event: the writes are stamped with their sequence, so no order is needed.
+    const lanes = new KeyedLanes(IN_FLIGHT);
     let read = 0;
     for await (const m of readStream(this.client.js, this.client.jsm, stream, {
       fromSeq: this.applied + 1,
       toSeq: end,
     })) {
       read++;
-      let event: UserEvent;
-      try {
-        event = chatEventCodec.decode(m.data) as UserEvent;
-      } catch (err) {
-        if (!(err instanceof EventSchemaError)) throw err;
-        this.undecodable++;
-        process.stderr.write(`rebuild: ${stream} sequence ${m.seq} undecodable (${err.code}); skipped\n`);
-        this.progress.tick();
-        continue;
-      }
-      inFlight++;
-      void applyToUsersModel(this.target, event, m.seq).then(
-        () => {
-          this.progress.tick();
-          settle();
-        },
-        (err: unknown) => {
-          failure ??= err;
-          settle();
-        },
-      );
-      while (inFlight >= IN_FLIGHT) await new Promise<void>((r) => (slotFreed = r));
-      if (failure) break;
+      await lanes.run(String(m.seq), () => this.apply(stream, m.seq, m.data));
     }
-    while (inFlight > 0) await new Promise<void>((r) => (slotFreed = r));
-    if (failure) throw failure;
+    await lanes.drain();
     this.applied = end;
     return read;
+  }
+
+  private async apply(stream: string, seq: number, data: Uint8Array): Promise<void> {
+    let event: UserEvent;
+    try {
+      event = (await this.vault.decode(data)) as UserEvent;
+    } catch (err) {
+      if (!(err instanceof EventSchemaError)) throw err;
+      this.undecodable++;
+      process.stderr.write(`rebuild: ${stream} sequence ${seq} undecodable (${err.code}); skipped\n`);
+      this.progress.tick();
+      return;
+    }
+    await applyToUsersModel(this.target, event, seq);
+    this.progress.tick();
   }
 }
 
@@ -99,7 +96,7 @@ async function rebuildUsers(client: NatsClient, cql: CqlClient, by: string): Pro
 
   const progress = new Progress('rebuild users');
   const started = Date.now();
-  const replay = new UsersReplay(client, new DeviceStore(cql, next), progress);
+  const replay = new UsersReplay(client, new DeviceStore(cql, next), progress, vaultOver(cql));
   // Catch up until a pass finds little new: the stream keeps growing while we read.
   while ((await replay.pass()) > 100);
 
@@ -110,7 +107,7 @@ async function rebuildUsers(client: NatsClient, cql: CqlClient, by: string): Pro
   );
   // Readers re-read the version within refreshMs; until then the live projector may still write the old
   // tables. Wait for every reader to have switched, then apply what arrived meanwhile (idempotent).
-  await new Promise((r) => setTimeout(r, versions.refreshMs * 2 + 1000));
+  await new Promise((r) => setTimeout(r, versions.followMs));
   await replay.pass();
   progress.done(replay.undecodable > 0 ? `, ${replay.undecodable} undecodable skipped` : '');
   const old = usersTables(current);
@@ -127,14 +124,18 @@ export async function runRebuild(argv: string[]): Promise<void> {
     strict: true,
   });
   const [projection] = positionals;
-  if (projection !== 'users')
+  if (projection !== 'users' && projection !== 'conversations')
     throw new UsageError(
-      `rebuild: only "users" can be rebuilt into a new version (got ${projection ?? 'nothing'})`,
+      `rebuild: "users" or "conversations" can be rebuilt into a new version (got ${projection ?? 'nothing'})`,
     );
-  const { cassandra } = loadConfig({ cassandra: CassandraConfig });
+  const { cassandra, retention } = loadConfig({ cassandra: CassandraConfig, retention: RetentionConfig });
   const cql = createCassandraClient(cassandra, { applicationName: 'chatctl-rebuild' });
   try {
-    await withNats('rebuild', (client) => rebuildUsers(client, cql, values.by));
+    await withNats('rebuild', (client) =>
+      projection === 'users'
+        ? rebuildUsers(client, cql, values.by)
+        : rebuildConversations(client, cql, retention, values.by),
+    );
   } finally {
     await cql.shutdown();
   }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { REDIS } from '#libs/redis';
+import { REDIS, userRedisKeys } from '#libs/redis';
 import { ApiError } from '../http/api-error.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
@@ -69,6 +69,8 @@ export class TokenService {
     }
     if (typeof userId !== 'string' || typeof deviceId !== 'string')
       throw new ApiError('UNAUTHENTICATED', 'the access token is not valid');
+    if (await this.redis.exists(userRedisKeys.forgotten(userId)))
+      throw new ApiError('USER_FORGOTTEN', 'this account was forgotten');
     if (await this.redis.exists(`revoked:${userId}:${deviceId}`))
       throw new ApiError('DEVICE_REVOKED', 'this device was removed');
     return { userId, deviceId };

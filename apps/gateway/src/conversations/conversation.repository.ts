@@ -138,6 +138,6 @@ export class ConversationRepository {
   /** The stored MessageSent at a stream position (to answer a de-duplicated resend). */
   async storedEvent(stream: string, seq: number): Promise<ConversationEvent | undefined> {
     const msg = await this.nats.jsm.streams.getMessage(stream, { seq });
-    return msg ? (this.store.decode(msg.data) as ConversationEvent) : undefined;
+    return msg ? ((await this.store.decode(msg.data)) as ConversationEvent) : undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import { PersonalDataForgottenError } from '#libs/events';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { LOGGER } from '#libs/platform';
@@ -22,6 +23,10 @@ export class ApiErrorFilter implements ExceptionFilter {
           ...(exception.details ? { details: exception.details } : {}),
         },
       });
+      return;
+    }
+    if (exception instanceof PersonalDataForgottenError) {
+      res.status(403).json({ error: { code: 'USER_FORGOTTEN', message: exception.message } });
       return;
     }
     if (exception instanceof HttpException) {

@@ -60,7 +60,9 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
       );
     } catch (err) {
       const code = err instanceof ApiError ? err.code : 'UNAUTHENTICATED';
-      socket.close(code === 'DEVICE_REVOKED' ? CLOSE_CODES.revoked : CLOSE_CODES.unauthenticated, code);
+      // A forgotten account is final like a removed device: the client must not retry.
+      const final = code === 'DEVICE_REVOKED' || code === 'USER_FORGOTTEN';
+      socket.close(final ? CLOSE_CODES.revoked : CLOSE_CODES.unauthenticated, code);
       return;
     }
     if (socket.readyState !== socket.OPEN) return;

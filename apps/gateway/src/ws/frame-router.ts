@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RawData } from 'ws';
 import type { Logger } from 'pino';
-import { EventSchemaError } from '#libs/events';
+import { EventSchemaError, PersonalDataForgottenError } from '#libs/events';
 import { LOGGER, MetricsService } from '#libs/platform';
 import { FRAME_LIMIT_BYTES, REQUEST_TYPES, type ErrorBody, type RequestType } from '#libs/protocol';
 import { ApiError } from '../http/api-error.js';
@@ -147,6 +147,8 @@ export class FrameRouter {
     if (err instanceof ApiError)
       return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
     if (err instanceof EventSchemaError) return { code: 'VALIDATION_FAILED', message: err.message };
+    // A race with `chatctl forget`: the token check passed, but no key may be made for them any more.
+    if (err instanceof PersonalDataForgottenError) return { code: 'USER_FORGOTTEN', message: err.message };
     this.logger.error({ err, userId: conn.userId, deviceId: conn.deviceId, type }, 'request failed');
     const unavailable =
       err instanceof Error &&

@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { chatEventCodec, parseConversationSubject, type MessageSent, type PushToken } from '#libs/events';
+import {
+  parseConversationSubject,
+  PersonalDataVault,
+  type ChatEvent,
+  type MessageSent,
+  type PushToken,
+} from '#libs/events';
 import { NatsClient } from '#libs/nats';
 import { CLOCK, LOGGER, MetricsService, type Clock } from '#libs/platform';
 import { ConversationStore, DeviceStore, InboxStore, PushSettingsStore } from '#libs/read-models';
@@ -48,6 +54,7 @@ export class MessageNotifier {
     private readonly settings: PushSettingsStore,
     private readonly ledger: PushLedger,
     private readonly dispatcher: PushDispatcher,
+    private readonly vault: PersonalDataVault<ChatEvent>,
     @Inject(DEVICE_CONNECTIVITY) private readonly connectivity: DeviceConnectivity,
     @Inject(PUSH_POLICY) private readonly policy: Readonly<PushPolicyConfig>,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -82,7 +89,7 @@ export class MessageNotifier {
           );
     }, every);
     try {
-      const event = chatEventCodec.decode(msg.data);
+      const event = await this.vault.decode(msg.data);
       if (event.type !== 'MessageSent') return;
       messageId = event.data.messageId;
       await this.handleSent(msg, event, held);

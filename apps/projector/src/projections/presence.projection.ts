@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { chatEventCodec, type PresenceEvent } from '#libs/events';
+import { PersonalDataVault, type ChatEvent, type PresenceEvent } from '#libs/events';
 import type { StoredMessage } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
 import { PresenceStore } from '#libs/read-models';
@@ -14,6 +14,7 @@ export class PresenceProjection {
 
   constructor(
     private readonly presence: PresenceStore,
+    private readonly vault: PersonalDataVault<ChatEvent>,
     metrics: MetricsService,
   ) {
     this.applied = metrics.counter('chat_projector_events_applied_total', 'Events applied by the projector', [
@@ -28,7 +29,7 @@ export class PresenceProjection {
   }
 
   async handle(msg: StoredMessage): Promise<void> {
-    const event = chatEventCodec.decode(msg.data) as PresenceEvent;
+    const event = (await this.vault.decode(msg.data)) as PresenceEvent;
     switch (event.type) {
       case 'UserCameOnline':
         break; // online lives in Redis; only the last seen must outlive it

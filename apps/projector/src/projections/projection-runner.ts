@@ -19,7 +19,7 @@ import {
 import { LOGGER, MetricsService } from '#libs/platform';
 import type { ProjectorConfig } from '../projector.config.js';
 import { PROJECTOR_SETTINGS } from '../tokens.js';
-import { ConversationProjection } from './conversation.projection.js';
+import { LiveConversationProjection } from './live-conversation-projection.js';
 import { ProjectorMetrics } from './projector-metrics.js';
 import { PresenceProjection } from './presence.projection.js';
 import { UserProjection } from './user.projection.js';
@@ -50,7 +50,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     private readonly nats: NatsClient,
-    private readonly conversations: ConversationProjection,
+    private readonly conversations: LiveConversationProjection,
     private readonly users: UserProjection,
     @Inject(PROJECTOR_SETTINGS) private readonly settings: Readonly<ProjectorConfig>,
     private readonly presence: PresenceProjection,
@@ -80,7 +80,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
     projection: string,
     stream: string,
     durable: string,
-    handler: ConversationProjection | UserProjection | PresenceProjection,
+    handler: LiveConversationProjection | UserProjection | PresenceProjection,
   ): void {
     const { js, jsm, topology } = this.nats;
     const consumer = new DurableConsumer(js, jsm, {
@@ -104,7 +104,7 @@ export class ProjectionRunner implements OnApplicationBootstrap, OnModuleDestroy
   private addRetries(
     projection: string,
     durable: string,
-    handler: ConversationProjection | UserProjection | PresenceProjection,
+    handler: LiveConversationProjection | UserProjection | PresenceProjection,
   ): void {
     const { js, jsm, topology } = this.nats;
     const stream = deadLetterStreamName(topology);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { chatEventCodec, type UserEvent } from '#libs/events';
+import { PersonalDataVault, type ChatEvent, type UserEvent } from '#libs/events';
 import { LiveDeliveryBus, NatsClient, type StoredMessage } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
 import {
@@ -25,6 +25,7 @@ export class UserProjection {
     private readonly push: PushSettingsStore,
     private readonly presence: PresenceStore,
     private readonly live: LiveDeliveryBus,
+    private readonly vault: PersonalDataVault<ChatEvent>,
     @Inject(MetricsService) metrics: MetricsService,
   ) {
     this.applied = metrics.counter('chat_projector_events_applied_total', 'Events applied by the projector', [
@@ -38,8 +39,12 @@ export class UserProjection {
   }
 
   async handle(msg: StoredMessage): Promise<void> {
-    const event = chatEventCodec.decode(msg.data) as UserEvent;
+    const event = (await this.vault.decode(msg.data)) as UserEvent;
+    // Before the users model forgets them: the devices whose inboxes, tokens and sessions go too.
+    const forgottenDevices =
+      event.type === 'UserForgotten' ? await this.devices.list(event.data.userId) : undefined;
     await applyToUsersModel(this.devices, event, msg.seq);
+    if (event.type === 'UserForgotten') await this.forgotten(event.data.userId, forgottenDevices!, msg.seq);
     await this.applyToPushSettings(event, msg.seq);
     if (event.type === 'PrivacySettingsChanged') {
       const { userId, lastSeen, online } = event.data;
@@ -50,6 +55,21 @@ export class UserProjection {
       this.live.publish(event.data.userId, { kind: 'revoke', deviceIds: [event.data.deviceId] });
     }
     this.applied.inc({ projection: 'users', type: event.type });
+  }
+
+  /** What else names the forgotten user's devices: their inboxes, push tokens, live sessions, last seen. */
+  private async forgotten(
+    userId: string,
+    devices: readonly { deviceId: string }[],
+    seq: number,
+  ): Promise<void> {
+    for (const { deviceId } of devices) {
+      await this.inbox.dropDevice(userId, deviceId, this.nats.topology.partitions);
+      await this.push.removeDevice(userId, deviceId, seq);
+    }
+    await this.presence.forgetUser(userId);
+    if (devices.length > 0)
+      this.live.publish(userId, { kind: 'revoke', deviceIds: devices.map((d) => d.deviceId) });
   }
 
   /** Push tokens, mutes and the preview setting, which the notifier reads. */
@@ -75,6 +95,7 @@ export class UserProjection {
       case 'UserRegistered':
       case 'DeviceAdded':
       case 'PrivacySettingsChanged':
+      case 'UserForgotten': // its devices' tokens are removed in forgotten()
         return;
       default: {
         const _exhaustive: never = event;

@@ -2,14 +2,22 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from 'pino';
 import type { RetentionConfig } from '#libs/config';
 import { subjectRoot } from '#libs/events';
-import { DURABLES, NatsClient, partitionStreamName, purgeMessagesBefore } from '#libs/nats';
+import {
+  deadLetterStreamName,
+  DURABLES,
+  NatsClient,
+  partitionStreamName,
+  purgeMessagesBefore,
+} from '#libs/nats';
 import { LOGGER, MetricsService, PeriodicTask } from '#libs/platform';
 import { RETENTION } from '../tokens.js';
 
 /**
  * In transient mode, purges message events older than the window from every conversation stream, so
- * no message content outlives the window in the log (tables expire by TTL). Every projector instance
- * may run it: a purge below a sequence is idempotent.
+ * no message content outlives the window in the log (tables expire by TTL). Parked copies in the DLQ
+ * stream go too once older than the window: a parked MessageSent holds the content, and every parked
+ * event is a copy of one whose original stays in its own stream (or was purged with the window).
+ * Every projector instance may run it: a purge below a sequence is idempotent.
  */
 @Injectable()
 export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -30,7 +38,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
     );
     this.purged = metrics.counter(
       'chat_retention_purged_messages_total',
-      'Message events purged from the log because they outlived the transient window',
+      'Message events and parked dead letters purged from the log because they outlived the transient window',
       ['stream'],
     );
   }
@@ -40,32 +48,44 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   async sweep(): Promise<void> {
-    const { js, jsm, topology } = this.nats;
+    const { jsm, topology } = this.nats;
     const cutoff = new Date(Date.now() - this.retention.RETENTION_WINDOW_SECONDS * 1000);
+    const root = subjectRoot(topology);
     for (let p = 0; p < topology.partitions; p++) {
       const stream = partitionStreamName(topology, p);
-      try {
-        const floor = (await jsm.consumers.info(stream, DURABLES.projectorConversations)).ack_floor
-          .stream_seq;
-        const r = await purgeMessagesBefore(js, jsm, {
-          stream,
-          filter: `${subjectRoot(topology)}.conv.${p}.*.msg`,
-          cutoff,
-          notAfterSeq: floor,
-        });
-        if (r.purged > 0) {
-          this.purged.inc({ stream }, r.purged);
-          this.logger.info(
-            { stream, purged: r.purged, belowSeq: r.belowSeq },
-            'expired message events purged',
-          );
-        }
-      } catch (err) {
-        this.logger.warn(
-          { stream, err: err instanceof Error ? err.message : String(err) },
-          'retention sweep failed; retrying next interval',
-        );
+      await this.purge(stream, `${root}.conv.${p}.*.msg`, cutoff, async () => {
+        // Never before the projector has fanned the message out to its recipients' inboxes.
+        const info = await jsm.consumers.info(stream, DURABLES.projectorConversations);
+        return info.ack_floor.stream_seq;
+      });
+    }
+    await this.purge(deadLetterStreamName(topology), `${root}.dlq.>`, cutoff, () =>
+      Promise.resolve(Number.MAX_SAFE_INTEGER),
+    );
+  }
+
+  private async purge(
+    stream: string,
+    filter: string,
+    cutoff: Date,
+    notAfterSeq: () => Promise<number>,
+  ): Promise<void> {
+    try {
+      const r = await purgeMessagesBefore(this.nats.js, this.nats.jsm, {
+        stream,
+        filter,
+        cutoff,
+        notAfterSeq: await notAfterSeq(),
+      });
+      if (r.purged > 0) {
+        this.purged.inc({ stream }, r.purged);
+        this.logger.info({ stream, purged: r.purged, belowSeq: r.belowSeq }, 'expired events purged');
       }
+    } catch (err) {
+      this.logger.warn(
+        { stream, err: err instanceof Error ? err.message : String(err) },
+        'retention sweep failed; retrying next interval',
+      );
     }
   }
 

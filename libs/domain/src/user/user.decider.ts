@@ -97,6 +97,8 @@ export interface ChangePrivacySettings {
 }
 
 export function decideUser(command: UserCommand, state: UserState, ctx: CommandContext): Decision<UserEvent> {
+  // Erased on request: the account takes no command again, signing in with its phone included.
+  if (state.status === 'forgotten') return reject('USER_FORGOTTEN', 'this account was forgotten');
   switch (command.type) {
     case 'SignInPrimary': {
       const events: UserEvent[] = [];

@@ -12,6 +12,8 @@ export interface DeviceState {
 
 export type UserState =
   | { readonly status: 'unregistered' }
+  /** Personal data destroyed on request (UserForgotten): the account accepts no more commands. */
+  | { readonly status: 'forgotten'; readonly userId: string }
   | {
       readonly status: 'active';
       readonly userId: string;
@@ -70,6 +72,8 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
     case 'PrivacySettingsChanged':
       if (state.status !== 'active') return state;
       return { ...state, privacy: { lastSeen: event.data.lastSeen, online: event.data.online } };
+    case 'UserForgotten':
+      return { status: 'forgotten', userId: event.data.userId };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

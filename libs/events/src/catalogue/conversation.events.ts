@@ -3,6 +3,7 @@ import { defineEvent } from '../event-definition.js';
 import type { EventEnvelope } from '../envelope.js';
 import { groupDescription, groupSettings, type GroupEvent } from './group.events.js';
 import { isoTime, snowflakeId, tokenId } from './ids.schema.js';
+import { plaintextV1 } from '../personal/personal-fields.js';
 
 export const memberRole = z.enum(['admin', 'member']);
 
@@ -57,9 +58,9 @@ export const messageContent = z.discriminatedUnion('type', [
   }),
 ]);
 
-export const MessageSentV1 = defineEvent({
+export const MessageSentV2 = defineEvent({
   type: 'MessageSent',
-  version: 1,
+  version: 2,
   aggregate: 'conversation',
   subjectKind: 'msg',
   description:
@@ -79,6 +80,15 @@ export const MessageSentV1 = defineEvent({
     mentions: z.array(tokenId).min(1).max(1024).optional(),
     sentAt: isoTime,
   }),
+  // What the sender wrote or showed; the media's size, type and hash describe an object that
+  // `chatctl forget` deletes. E2E ciphertexts are unreadable to the server already.
+  personal: [
+    { path: 'content.text', owner: 'senderUserId' },
+    { path: 'content.caption', owner: 'senderUserId' },
+    { path: 'content.fileName', owner: 'senderUserId' },
+    { path: 'content.thumbnail', owner: 'senderUserId' },
+  ],
+  upcasters: plaintextV1,
 });
 
 export const MessageDeliveredV1 = defineEvent({
@@ -113,7 +123,7 @@ export const MessageReadV1 = defineEvent({
 
 type Data<D extends { schema: z.ZodType }> = z.infer<D['schema']>;
 export type ConversationCreated = EventEnvelope<'ConversationCreated', Data<typeof ConversationCreatedV1>>;
-export type MessageSent = EventEnvelope<'MessageSent', Data<typeof MessageSentV1>>;
+export type MessageSent = EventEnvelope<'MessageSent', Data<typeof MessageSentV2>>;
 export type MessageDelivered = EventEnvelope<'MessageDelivered', Data<typeof MessageDeliveredV1>>;
 export type MessageRead = EventEnvelope<'MessageRead', Data<typeof MessageReadV1>>;
 export type ConversationEvent =
@@ -121,7 +131,7 @@ export type ConversationEvent =
 
 export const conversationEvents = [
   ConversationCreatedV1,
-  MessageSentV1,
+  MessageSentV2,
   MessageDeliveredV1,
   MessageReadV1,
 ] as const;

@@ -1,19 +1,23 @@
 import { z } from 'zod';
 import { defineEvent } from '../event-definition.js';
 import type { EventEnvelope } from '../envelope.js';
+import { FORGOTTEN, plaintextV1 } from '../personal/personal-fields.js';
 import { e164, isoTime, tokenId } from './ids.schema.js';
 
-export const UserRegisteredV1 = defineEvent({
+export const UserRegisteredV2 = defineEvent({
   type: 'UserRegistered',
-  version: 1,
+  version: 2,
   aggregate: 'user',
   description: 'A phone number was verified for the first time and became an account.',
-  schema: z.object({ userId: tokenId, phone: e164 }),
+  // FORGOTTEN: what the phone reads once the user was forgotten.
+  schema: z.object({ userId: tokenId, phone: e164.or(z.literal(FORGOTTEN)) }),
+  personal: [{ path: 'phone', owner: 'userId' }],
+  upcasters: plaintextV1,
 });
 
-export const DeviceAddedV1 = defineEvent({
+export const DeviceAddedV2 = defineEvent({
   type: 'DeviceAdded',
-  version: 1,
+  version: 2,
   aggregate: 'user',
   description: 'A device was registered: the primary phone, or a linked device.',
   schema: z.object({
@@ -21,6 +25,21 @@ export const DeviceAddedV1 = defineEvent({
     deviceId: tokenId,
     kind: z.enum(['primary', 'linked']),
     name: z.string().min(1).max(64),
+  }),
+  personal: [{ path: 'name', owner: 'userId' }],
+  upcasters: plaintextV1,
+});
+
+export const UserForgottenV1 = defineEvent({
+  type: 'UserForgotten',
+  version: 1,
+  aggregate: 'user',
+  description:
+    "The user's personal data was made unreadable (their data key destroyed) and the read models scrubbed, at someone's request (the audit record).",
+  schema: z.object({
+    userId: tokenId,
+    requestedBy: z.string().min(1).max(256),
+    requestedAt: isoTime,
   }),
 });
 
@@ -108,8 +127,9 @@ export const PrivacySettingsChangedV1 = defineEvent({
 });
 
 type Data<D extends { schema: z.ZodType }> = z.infer<D['schema']>;
-export type UserRegistered = EventEnvelope<'UserRegistered', Data<typeof UserRegisteredV1>>;
-export type DeviceAdded = EventEnvelope<'DeviceAdded', Data<typeof DeviceAddedV1>>;
+export type UserRegistered = EventEnvelope<'UserRegistered', Data<typeof UserRegisteredV2>>;
+export type DeviceAdded = EventEnvelope<'DeviceAdded', Data<typeof DeviceAddedV2>>;
+export type UserForgotten = EventEnvelope<'UserForgotten', Data<typeof UserForgottenV1>>;
 export type DeviceRemoved = EventEnvelope<'DeviceRemoved', Data<typeof DeviceRemovedV1>>;
 export type PushTokenRegistered = EventEnvelope<'PushTokenRegistered', Data<typeof PushTokenRegisteredV1>>;
 export type PushTokenRemoved = EventEnvelope<'PushTokenRemoved', Data<typeof PushTokenRemovedV1>>;
@@ -130,15 +150,16 @@ export type UserEvent =
   | ConversationMuted
   | ConversationUnmuted
   | NotificationPreviewSet
-  | PrivacySettingsChanged;
+  | PrivacySettingsChanged
+  | UserForgotten;
 export type PrivacySettingsChanged = EventEnvelope<
   'PrivacySettingsChanged',
   Data<typeof PrivacySettingsChangedV1>
 >;
 
 export const userEvents = [
-  UserRegisteredV1,
-  DeviceAddedV1,
+  UserRegisteredV2,
+  DeviceAddedV2,
   DeviceRemovedV1,
   PushTokenRegisteredV1,
   PushTokenRemovedV1,
@@ -146,4 +167,5 @@ export const userEvents = [
   ConversationUnmutedV1,
   NotificationPreviewSetV1,
   PrivacySettingsChangedV1,
+  UserForgottenV1,
 ] as const;

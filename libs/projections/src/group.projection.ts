@@ -1,14 +1,13 @@
-import { Injectable } from '@nestjs/common';
 import type { ConversationCreated, GroupEvent } from '#libs/events';
 import type { HistoryMessage, SystemNotice } from '#libs/protocol';
-import {
+import type {
   ConversationStore,
   GroupStore,
   TimelineStore,
-  type ConversationRow,
-  type LogPosition,
+  ConversationRow,
+  LogPosition,
 } from '#libs/read-models';
-import { FanOut } from './fan-out.js';
+import type { ConversationFanOut } from './conversation-fan-out.js';
 
 /**
  * Membership and settings of groups, and the system message each change puts in the timeline. A system
@@ -17,13 +16,12 @@ import { FanOut } from './fan-out.js';
  * The projector applies a conversation's events in stream order, so the member set it holds when it
  * applies a MessageSent is exactly the set after every meta event stored before that message.
  */
-@Injectable()
 export class GroupProjection {
   constructor(
     private readonly conversations: ConversationStore,
     private readonly groups: GroupStore,
     private readonly timeline: TimelineStore,
-    private readonly fanOut: FanOut,
+    private readonly fanOut: ConversationFanOut,
   ) {}
 
   /** The "created" message of a group whose row exists (the founding members join at its seq). */

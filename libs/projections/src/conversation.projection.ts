@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { RetentionConfig } from '#libs/config';
 import {
-  chatEventCodec,
   conversationSubject,
+  PersonalDataVault,
+  type ChatEvent,
   parseConversationSubject,
   type ConversationEvent,
   type MessageDelivered,
@@ -11,21 +11,19 @@ import {
   type MessageSent,
 } from '#libs/events';
 import { NatsClient, partitionStreamName, type StoredMessage } from '#libs/nats';
-import { LOGGER, MetricsService } from '#libs/platform';
+import type { MetricsService } from '#libs/platform';
 import type { HistoryMessage, MediaReference, QuotedMessage } from '#libs/protocol';
-import {
+import type {
   ConversationStore,
-  DeviceStore,
-  MediaStore,
   ReceiptStore,
   TimelineStore,
-  type ConversationRow,
-  type LogPosition,
+  ConversationRow,
+  LogPosition,
 } from '#libs/read-models';
-import { FanOut } from './fan-out.js';
-import { GroupProjection } from './group.projection.js';
-import { GroupReceipts } from './group-receipts.js';
-import { RETENTION } from '../tokens.js';
+import type { ConversationFanOut } from './conversation-fan-out.js';
+import type { GroupProjection } from './group.projection.js';
+import type { GroupReceipts } from './group-receipts.js';
+import type { MediaContent, MediaLinks } from './media-links.js';
 
 const RECENTLY_SEEN_MAX = 100_000;
 
@@ -33,9 +31,9 @@ const RECENTLY_SEEN_MAX = 100_000;
  * Builds timelines, inboxes, receipts and conversation lists from a CHAT_<p> stream. It is the single
  * writer of each conversation it owns and applies its events in stream order; `applied_sequence` makes
  * a redelivered event change nothing twice, and the per-conversation message sequence it assigns is
- * derived from the log alone, so a rebuild assigns the same numbers.
+ * derived from the log alone, so a rebuild assigns the same numbers. Its stores are pinned to one
+ * version of the read model (conversationProjectionAt builds one per version).
  */
-@Injectable()
 export class ConversationProjection {
   private readonly applied;
   /** Conversations this process has caught up (insertion order doubles as an LRU). */
@@ -46,13 +44,13 @@ export class ConversationProjection {
     private readonly conversations: ConversationStore,
     private readonly timeline: TimelineStore,
     private readonly receipts: ReceiptStore,
-    private readonly fanOut: FanOut,
-    private readonly media: MediaStore,
-    private readonly devices: DeviceStore,
+    private readonly fanOut: ConversationFanOut,
+    private readonly mediaLinks: MediaLinks,
     private readonly groups: GroupProjection,
     private readonly groupReceipts: GroupReceipts,
-    @Inject(RETENTION) private readonly retention: Readonly<RetentionConfig>,
-    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly vault: PersonalDataVault<ChatEvent>,
+    private readonly retention: Readonly<RetentionConfig>,
+    private readonly logger: Logger,
     metrics: MetricsService,
   ) {
     this.applied = metrics.counter('chat_projector_events_applied_total', 'Events applied by the projector', [
@@ -73,10 +71,15 @@ export class ConversationProjection {
     return where.kind === 'rcpt' ? `${where.conversationId}.rcpt` : where.conversationId;
   }
 
-  private get ttl(): number | undefined {
-    return this.retention.RETENTION_MODE === 'transient'
-      ? this.retention.RETENTION_WINDOW_SECONDS
-      : undefined;
+  /**
+   * In transient mode, what is left of the window for content that entered the log at `occurredAt`:
+   * a lagging projector or a rebuild must not give old content a fresh window (at least 1 s, so
+   * content already past it disappears at once).
+   */
+  private ttlOf(occurredAt: string): number | undefined {
+    if (this.retention.RETENTION_MODE !== 'transient') return undefined;
+    const age = (Date.now() - new Date(occurredAt).getTime()) / 1000;
+    return Math.max(1, Math.floor(this.retention.RETENTION_WINDOW_SECONDS - Math.max(0, age)));
   }
 
   async handle(msg: StoredMessage): Promise<void> {
@@ -128,7 +131,7 @@ export class ConversationProjection {
   private async apply(subject: string, streamSeq: number, data: Uint8Array): Promise<void> {
     const where = parseConversationSubject(this.nats.topology, subject);
     if (!where) throw new Error(`not a conversation subject: ${subject}`);
-    const event = chatEventCodec.decode(data) as ConversationEvent;
+    const event = (await this.vault.decode(data)) as ConversationEvent;
     const position: LogPosition = { partition: where.partition, seq: streamSeq };
     const state = await this.conversations.get(where.conversationId);
     // applied_sequence is the meta/message lane's position; receipts are idempotent without it.
@@ -145,7 +148,8 @@ export class ConversationProjection {
           appliedSequence: event.data.kind === 'group' ? 0 : streamSeq,
         };
         if (!state) await this.conversations.create(row, event.data.createdBy, new Date(event.occurredAt));
-        if (row.kind === 'group') await this.groups.created(row, event, position, this.ttl);
+        if (row.kind === 'group')
+          await this.groups.created(row, event, position, this.ttlOf(event.occurredAt));
         break;
       }
       case 'GroupMembersAdded':
@@ -156,7 +160,7 @@ export class ConversationProjection {
       case 'GroupInfoChanged':
       case 'GroupSettingsChanged':
         if (!state) return this.orphan(subject, streamSeq, event.type);
-        await this.groups.apply(state, event, position, this.ttl);
+        await this.groups.apply(state, event, position, this.ttlOf(event.occurredAt));
         break;
       case 'MessageSent':
         if (!state) return this.orphan(subject, streamSeq, event.type);
@@ -209,8 +213,9 @@ export class ConversationProjection {
       sentAt: d.sentAt,
     };
     // Before the fan-out, so a recipient who has the message can already fetch its media.
-    if (d.content.type === 'media') await this.mediaSent(state, event, d.content);
-    await this.timeline.insert(message, this.ttl);
+    if (d.content.type === 'media') await this.mediaLinks.messageSent(state.members, event, d.content);
+    const ttl = this.ttlOf(event.occurredAt);
+    await this.timeline.insert(message, ttl);
     await this.fanOut.deliver(
       position,
       d.conversationId,
@@ -218,43 +223,14 @@ export class ConversationProjection {
         userId === d.senderUserId ? { userId, exceptDeviceId: d.senderDeviceId } : { userId },
       ),
       { kind: 'message', data: message },
-      this.ttl,
+      ttl,
     );
-    await this.conversations.recordMessage(state.members, message, this.ttl);
+    await this.conversations.recordMessage(state.members, message, ttl);
     const flagged = mentions.filter((u) => u !== d.senderUserId);
     if (flagged.length > 0) await this.conversations.recordMentions(flagged, d.conversationId, seq);
     await this.conversations.markRead(d.senderUserId, d.conversationId, seq);
     this.groupReceipts.noteSent(d.conversationId, d.senderUserId, seq);
     await this.conversations.advance(d.conversationId, position.seq, seq, new Date(d.sentAt));
-  }
-
-  /** Records where the media was sent; view-once and transient media wait for each recipient device. */
-  private async mediaSent(state: ConversationRow, event: MessageSent, content: MediaContent): Promise<void> {
-    const d = event.data;
-    const row = await this.media.get(content.mediaId);
-    if (!row) return this.logger.error({ mediaId: content.mediaId }, 'MessageSent names unknown media');
-    const transient = this.retention.RETENTION_MODE === 'transient';
-    await this.media.recordMessage(content.mediaId, row.createdAt, {
-      conversationId: d.conversationId,
-      messageId: d.messageId,
-      senderUserId: d.senderUserId,
-      senderDeviceId: d.senderDeviceId,
-      viewOnce: content.viewOnce,
-      transient,
-    });
-    if (!content.viewOnce && !transient) return;
-    const devices = (
-      await Promise.all(
-        state.members.map(async (userId) =>
-          (await this.devices.list(userId)).map((dev) => ({ userId, deviceId: dev.deviceId })),
-        ),
-      )
-    )
-      .flat()
-      .filter((dev) => dev.deviceId !== d.senderDeviceId);
-    await this.media.addPendingDevices(content.mediaId, d.messageId, devices);
-    const window = this.retention.RETENTION_WINDOW_SECONDS * 1000;
-    await this.media.scheduleExpiry(content.mediaId, new Date(new Date(d.sentAt).getTime() + window));
   }
 
   /** A reference the client can resolve with history.get: where the quoted message is and who wrote it. */
@@ -355,8 +331,6 @@ export class ConversationProjection {
     }
   }
 }
-
-type MediaContent = Extract<MessageSent['data']['content'], { type: 'media' }>;
 
 function mediaReference(content: MediaContent): MediaReference {
   const { type: _type, ...reference } = content;

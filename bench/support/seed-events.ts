@@ -12,7 +12,7 @@ import {
   deviceAdded,
   messageSent,
   userRegistered,
-} from '../test/support/event-fixtures.js';
+} from '../../test/support/event-fixtures.js';
 
 /**
  * Asynchronous publishes with at most `limit` unacknowledged at once: one awaited publish per event
@@ -69,7 +69,10 @@ export interface SeedOptions {
   readonly onProgress?: (n: number) => void;
 }
 
-/** ConversationCreated for each conversation, then MessageSent round-robin, into CHAT_<p>. */
+/**
+ * ConversationCreated for each conversation, then MessageSent round-robin, into CHAT_<p>: the seed of
+ * the rebuild workload's conversations target.
+ */
 export async function seedEvents(
   client: NatsClient,
   o: SeedOptions & { conversations: number },

@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { ConversationStore, ReceiptStore, TimelineStore } from '#libs/read-models';
+import type { ConversationStore, ReceiptStore, TimelineStore } from '#libs/read-models';
 
 const DELIVERED_CACHE = 20_000;
 const READ_CACHE = 2_000;
@@ -25,7 +24,6 @@ class Bounded<K, V> extends Map<K, V> {
  * A receipt is emitted when this member's receipt is the one that completes the set, so a replay
  * after a crash may emit it again (same entry id: the client drops it), never lose it.
  */
-@Injectable()
 export class GroupReceipts {
   private readonly delivered = new Bounded<string, Set<string>>(DELIVERED_CACHE);
   private readonly reads = new Bounded<string, Map<string, number>>(READ_CACHE);

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { CqlClient } from '#libs/cassandra';
+import type { RetentionConfig } from '#libs/config';
+import type { ChatEvent, PersonalDataVault } from '#libs/events';
+import type { NatsClient } from '#libs/nats';
+import type { MetricsService } from '#libs/platform';
+import { ConversationStore, GroupStore, ReceiptStore, TimelineStore } from '#libs/read-models';
+import type { ConversationFanOut } from './conversation-fan-out.js';
+import { ConversationProjection } from './conversation.projection.js';
+import { GroupProjection } from './group.projection.js';
+import { GroupReceipts } from './group-receipts.js';
+import type { MediaLinks } from './media-links.js';
+
+export interface ConversationProjectionDeps {
+  readonly nats: NatsClient;
+  readonly cql: CqlClient;
+  readonly fanOut: ConversationFanOut;
+  readonly mediaLinks: MediaLinks;
+  /** Opens sealed personal fields (a forgotten user's read as forgotten). */
+  readonly vault: PersonalDataVault<ChatEvent>;
+  readonly retention: Readonly<RetentionConfig>;
+  readonly logger: Logger;
+  readonly metrics: MetricsService;
+}
+
+/**
+ * The conversation projection writing one version of the conversations read model. Every store of it
+ * is pinned to that version, so an event is applied to one version whole even while readers switch;
+ * its caches (conversations caught up, group receipt sets) belong to that version too. The projector
+ * builds one for the version readers use, `chatctl rebuild conversations` one for the version it builds.
+ */
+export function conversationProjectionAt(
+  version: number,
+  deps: ConversationProjectionDeps,
+): ConversationProjection {
+  const conversations = new ConversationStore(deps.cql, version);
+  const timeline = new TimelineStore(deps.cql, version);
+  const receipts = new ReceiptStore(deps.cql, version);
+  const groups = new GroupProjection(conversations, new GroupStore(deps.cql, version), timeline, deps.fanOut);
+  return new ConversationProjection(
+    deps.nats,
+    conversations,
+    timeline,
+    receipts,
+    deps.fanOut,
+    deps.mediaLinks,
+    groups,
+    new GroupReceipts(receipts, conversations, timeline),
+    deps.vault,
+    deps.retention,
+    deps.logger,
+    deps.metrics,
+  );
+}
