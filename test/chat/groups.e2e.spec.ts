@@ -256,6 +256,8 @@ describe('group chats against the real stack', () => {
     const others = (await ann.chat.groupInfo(group)).members
       .map((m) => m.userId)
       .filter((u) => u !== dan.userId);
+    // A client marks read only what it has received: the message must be projected first.
+    await eventually(async () => ann.of(group).some((m) => m.messageId === messageId), 20_000, 'ann has it');
     await ann.chat.markRead(group, messageId);
     await eventually(
       async () => {
@@ -319,7 +321,7 @@ describe('group chats against the real stack', () => {
       const store = new EventStore(nats.js, nats.jsm, chatEventCodec);
       const event: MessageSent = {
         type: 'MessageSent',
-        version: 1,
+        version: 2,
         id: randomUUID(),
         occurredAt: new Date().toISOString(),
         data: {

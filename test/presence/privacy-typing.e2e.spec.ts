@@ -80,9 +80,9 @@ describe('presence privacy and typing indicators', () => {
     const quiet = await device();
     opened.push(quiet);
     await contact.client.watchPresence([quiet.userId]);
-    await contact.waitForPresence(quiet.userId, (p) => p.online === true, 3000);
+    await contact.waitForPresence(quiet.userId, (p) => p.online === true);
     await quiet.close(); // offline, with a last seen
-    const off = await contact.waitForPresence(quiet.userId, (p) => p.online === false, 3000);
+    const off = await contact.waitForPresence(quiet.userId, (p) => p.online === false);
     assert.ok(off.lastSeen, 'last seen shown while the viewer shows theirs');
     await contact.client.setPrivacy({ lastSeen: 'nobody' });
     const [hidden] = await contact.client.watchPresence([quiet.userId]);
