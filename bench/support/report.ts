@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -48,13 +48,29 @@ export function printTable(
   for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
 }
 
+const RESULTS = `${ROOT}bench/results`;
+
 /** Writes bench/results/<workload>-<timestamp>.json and returns its path. */
 export function writeResult(workload: string, body: Record<string, unknown>): string {
-  const dir = `${ROOT}bench/results`;
+  const dir = RESULTS;
   mkdirSync(dir, { recursive: true });
   const path = `${dir}/${workload}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(path, JSON.stringify({ workload, machine: machine(), ...body }, null, 2));
   return path;
+}
+
+/** The newest result file of a workload written on this machine (its name sorts by time), parsed. */
+export function newestResult(workload: string): { path: string; body: Record<string, unknown> } | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(RESULTS).filter((n) => n.startsWith(`${workload}-`) && n.endsWith('.json'));
+  } catch {
+    return undefined;
+  }
+  const newest = names.sort().at(-1);
+  if (!newest) return undefined;
+  const path = `${RESULTS}/${newest}`;
+  return { path, body: JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown> };
 }
 
 /** Progress on stderr, so stdout keeps only the table. */

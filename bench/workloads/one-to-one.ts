@@ -38,6 +38,8 @@ const TARGET_P99_MS = 20;
 export async function oneToOne(o: OneToOneOptions): Promise<{
   steps: StepResult[];
   bestRateAtTarget: number;
+  /** The most messages/s any step delivered: the path's ceiling once a step saturates it. */
+  peakDelivered: number;
   ok: boolean;
 }> {
   const stack = await startLoadStack();
@@ -77,7 +79,12 @@ export async function oneToOne(o: OneToOneOptions): Promise<{
     }
     const ok = steps.every((s) => s.lost === 0 && s.duplicates === 0 && s.outOfOrder === 0);
     const atTarget = steps.filter((s) => s.p99 <= TARGET_P99_MS && s.lost === 0).map((s) => s.offered);
-    return { steps, bestRateAtTarget: atTarget.length ? Math.max(...atTarget) : 0, ok };
+    return {
+      steps,
+      bestRateAtTarget: atTarget.length ? Math.max(...atTarget) : 0,
+      peakDelivered: Math.max(0, ...steps.filter((s) => s.lost === 0).map((s) => s.delivered)),
+      ok,
+    };
   } finally {
     await stack.stop();
   }

@@ -27,6 +27,11 @@ export interface DurableConsumerOptions {
   readonly filterSubject?: string;
   /** Messages with the same key are handled one at a time in stream order; other keys in parallel. */
   readonly keyOf: (msg: JsMsg) => string;
+  /**
+   * Another key whose messages dispatched so far must be handled before this one: an ordering
+   * dependency without sharing the lane (a receipt waits for the messages it names, not for receipts).
+   */
+  readonly afterKeyOf?: (msg: JsMsg) => string | undefined;
   readonly handle: (msg: JsMsg) => Promise<void>;
   readonly logger: Logger;
   readonly maxInFlight?: number;
@@ -108,8 +113,12 @@ export class DurableConsumer {
     for await (const msg of messages) {
       while (this.inFlight >= max) await new Promise<void>((r) => (this.slotFreed = r));
       const key = this.o.keyOf(msg);
+      const after = this.o.afterKeyOf?.(msg);
       this.inFlight++;
-      const next = (this.chains.get(key) ?? Promise.resolve()).then(() => this.process(msg));
+      const prior = this.chains.get(key);
+      const dependency = after === undefined ? undefined : this.chains.get(after);
+      const ready = dependency ? Promise.allSettled([prior, dependency]) : (prior ?? Promise.resolve());
+      const next = ready.then(() => this.process(msg));
       this.chains.set(key, next);
       void next.finally(() => {
         this.inFlight--;

@@ -19,13 +19,19 @@ import type {
   TimelineStore,
   ConversationRow,
   LogPosition,
+  MessageRef,
 } from '#libs/read-models';
+import { BoundedMap } from './bounded-map.js';
 import type { ConversationFanOut } from './conversation-fan-out.js';
 import type { GroupProjection } from './group.projection.js';
 import type { GroupReceipts } from './group-receipts.js';
 import type { MediaContent, MediaLinks } from './media-links.js';
 
 const RECENTLY_SEEN_MAX = 100_000;
+/** Recent messages' sender and seq: a 1024-member group's message brings ~1,000 receipts naming it. */
+const MESSAGE_REFS_MAX = 50_000;
+/** Receipt lanes per conversation (see keyOf). */
+const RECEIPT_LANES = 16;
 
 /**
  * Builds timelines, inboxes, receipts and conversation lists from a CHAT_<p> stream. It is the single
@@ -38,6 +44,8 @@ export class ConversationProjection {
   private readonly applied;
   /** Conversations this process has caught up (insertion order doubles as an LRU). */
   private readonly recentlySeen = new Set<string>();
+  /** `conversationId/messageId` -> where the message sits; set once applied, and a message never moves. */
+  private readonly refs = new BoundedMap<string, MessageRef>(MESSAGE_REFS_MAX);
 
   constructor(
     private readonly nats: NatsClient,
@@ -60,15 +68,29 @@ export class ConversationProjection {
   }
 
   /**
-   * Receipts of a conversation run in their own lane, beside its meta and messages: a 1024-member group
-   * brings a thousand MessageDelivered per message, and the next message must not queue behind them.
-   * A receipt only names messages its device received, i.e. already projected, and every receipt write
-   * is idempotent on its own, so receipts need neither the message order nor applied_sequence.
+   * Receipts of a conversation run in lanes of their own, beside its meta and messages, several at once:
+   * a 1024-member group brings a thousand MessageDelivered per message, and neither the next message
+   * nor the sender's ticks may queue behind them one by one. A receipt only names messages its device
+   * received, i.e. already projected, and every receipt write is idempotent and order-free on its own
+   * (USING TIMESTAMP of the event, "read up to" as a maximum), so receipts need neither the stream
+   * order nor applied_sequence; GroupReceipts keeps its aggregates exact across lanes.
    */
   keyOf(msg: StoredMessage): string {
     const where = parseConversationSubject(this.nats.topology, msg.subject);
     if (!where) return msg.subject;
-    return where.kind === 'rcpt' ? `${where.conversationId}.rcpt` : where.conversationId;
+    return where.kind === 'rcpt'
+      ? `${where.conversationId}.rcpt.${msg.seq % RECEIPT_LANES}`
+      : where.conversationId;
+  }
+
+  /**
+   * A receipt waits for the meta and message events of its conversation that came before it in the log:
+   * live they are long applied, but in a replay the receipt lanes would run ahead of the messages they
+   * name (and find no message to mark).
+   */
+  afterKeyOf(msg: StoredMessage): string | undefined {
+    const where = parseConversationSubject(this.nats.topology, msg.subject);
+    return where?.kind === 'rcpt' ? where.conversationId : undefined;
   }
 
   /**
@@ -216,6 +238,7 @@ export class ConversationProjection {
     if (d.content.type === 'media') await this.mediaLinks.messageSent(state.members, event, d.content);
     const ttl = this.ttlOf(event.occurredAt);
     await this.timeline.insert(message, ttl);
+    this.refs.set(`${d.conversationId}/${d.messageId}`, { seq, senderUserId: d.senderUserId });
     await this.fanOut.deliver(
       position,
       d.conversationId,
@@ -233,9 +256,19 @@ export class ConversationProjection {
     await this.conversations.advance(d.conversationId, position.seq, seq, new Date(d.sentAt));
   }
 
+  /** Where a message sits, from the cache of recent ones or the timeline. */
+  private async refOf(conversationId: string, messageId: string): Promise<MessageRef | undefined> {
+    const key = `${conversationId}/${messageId}`;
+    const hit = this.refs.get(key);
+    if (hit) return hit;
+    const ref = await this.timeline.ref(conversationId, messageId);
+    if (ref) this.refs.set(key, ref);
+    return ref;
+  }
+
   /** A reference the client can resolve with history.get: where the quoted message is and who wrote it. */
   private async quoteOf(conversationId: string, messageId: string): Promise<QuotedMessage> {
-    const ref = await this.timeline.ref(conversationId, messageId);
+    const ref = await this.refOf(conversationId, messageId);
     return {
       conversationId,
       messageId,
@@ -250,7 +283,7 @@ export class ConversationProjection {
   ): Promise<void> {
     const d = event.data;
     const refs = await Promise.all(
-      d.messageIds.map(async (id) => ({ id, ref: await this.timeline.ref(d.conversationId, id) })),
+      d.messageIds.map(async (id) => ({ id, ref: await this.refOf(d.conversationId, id) })),
     );
     const bySender = new Map<string, string[]>();
     const mine: Array<{ id: string; senderUserId: string }> = [];
@@ -285,7 +318,7 @@ export class ConversationProjection {
 
   private async read(state: ConversationRow, event: MessageRead, position: LogPosition): Promise<void> {
     const d = event.data;
-    const ref = await this.timeline.ref(d.conversationId, d.upToMessageId);
+    const ref = await this.refOf(d.conversationId, d.upToMessageId);
     if (!ref) return;
     await this.conversations.markRead(d.userId, d.conversationId, ref.seq);
     await this.receipts.read(d.conversationId, d.upToMessageId, d.userId, new Date(d.readAt));

@@ -54,6 +54,11 @@ export class LiveConversationProjection {
     return this.primary.keyOf(msg);
   }
 
+  afterKeyOf(msg: StoredMessage): string | undefined {
+    this.primary ??= this.at(1, true);
+    return this.primary.afterKeyOf(msg);
+  }
+
   async handle(msg: StoredMessage): Promise<void> {
     const { version, alsoWritten } = await this.versions.written('conversations');
     const also = alsoWritten !== undefined && alsoWritten !== version ? alsoWritten : undefined;

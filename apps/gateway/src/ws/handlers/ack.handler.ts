@@ -87,8 +87,11 @@ export class AckHandler implements RequestHandler<'ack'> {
         this.clock.now(),
       );
     }
-    await this.inbox.remove(conn.userId, conn.deviceId, positions);
-    const cursor = await this.advanceCursor(conn, positions);
+    // After the receipts are in the log (a crash before then must leave the entries to be re-sent).
+    const [, cursor] = await Promise.all([
+      this.inbox.remove(conn.userId, conn.deviceId, positions),
+      this.advanceCursor(conn, positions),
+    ]);
     for (const id of ids) conn.sent.delete(id);
     return { acked: positions.length, cursor: encodeCursor(cursor) };
   }
