@@ -15,7 +15,8 @@ describe('transient retention: media is deleted once every recipient device has 
     stack = await ChatStack.start({
       overrides: {
         RETENTION_MODE: 'transient',
-        MEDIA_DOWNLOAD_URL_TTL_SECONDS: '1',
+        // A presigned URL's life counts from its signing second: at 1 s a fetch right away may be late.
+        MEDIA_DOWNLOAD_URL_TTL_SECONDS: '3',
         MEDIA_SWEEP_INTERVAL_MS: '250',
       },
     });
@@ -48,7 +49,7 @@ describe('transient retention: media is deleted once every recipient device has 
       sent.messageId,
     );
     assert.equal(sha256(Buffer.from(await (await fetch(first.url)).arrayBuffer())), sha256(body));
-    await new Promise((r) => setTimeout(r, 2000)); // past the URL's life and several sweeps
+    await new Promise((r) => setTimeout(r, 4000)); // past the URL's life and several sweeps
     assert.ok(await store.head(key), 'still there: bob2 has not fetched it');
     // Not view-once: a device may fetch again while the media lives.
     await http.mediaDownloadUrl(bob1.tokens.accessToken, mediaId, conversationId, sent.messageId);
