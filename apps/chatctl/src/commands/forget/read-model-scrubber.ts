@@ -38,8 +38,8 @@ export class ReadModelScrubber {
     const media = new Set<string>();
     for (const conversationId of conversationIds) {
       this.summary.conversations++;
-      const members = await this.members(conversationId);
-      await this.timeline(userId, conversationId, media);
+      const { members, lastSeq } = await this.conversation(conversationId);
+      await this.timeline(userId, conversationId, lastSeq, media);
       for (const member of members) {
         await this.preview(userId, member, conversationId);
         for (const deviceId of await this.devices(member)) await this.inbox(userId, member, deviceId);
@@ -52,17 +52,19 @@ export class ReadModelScrubber {
     return this.summary;
   }
 
-  private async members(conversationId: string): Promise<string[]> {
+  /** The conversation's members and last message seq, from one read of its row. */
+  private async conversation(conversationId: string): Promise<{ members: string[]; lastSeq: number }> {
     const row = (
       await this.cql.execute(
-        'SELECT members FROM conversations WHERE conversation_id = ?',
+        'SELECT members, last_message_seq FROM conversations WHERE conversation_id = ?',
         [conversationId],
-        {
-          prepare: true,
-        },
+        { prepare: true },
       )
     ).first();
-    return [...((row?.get('members') as string[] | null) ?? [])];
+    return {
+      members: [...((row?.get('members') as string[] | null) ?? [])],
+      lastSeq: Number(row?.get('last_message_seq') ?? 0),
+    };
   }
 
   private async devices(userId: string): Promise<string[]> {
@@ -73,17 +75,12 @@ export class ReadModelScrubber {
     return rs.rows.map((r) => r.get('device_id') as string);
   }
 
-  private async timeline(userId: string, conversationId: string, media: Set<string>): Promise<void> {
-    const conv = (
-      await this.cql.execute(
-        'SELECT last_message_seq FROM conversations WHERE conversation_id = ?',
-        [conversationId],
-        {
-          prepare: true,
-        },
-      )
-    ).first();
-    const last = Number(conv?.get('last_message_seq') ?? 0);
+  private async timeline(
+    userId: string,
+    conversationId: string,
+    last: number,
+    media: Set<string>,
+  ): Promise<void> {
     for (let bucket = 0; bucket <= Math.floor(last / TIMELINE_BUCKET_SIZE); bucket++) {
       const rs = await this.cql.execute(
         'SELECT seq, sender_user_id, body, media FROM messages_by_conversation WHERE conversation_id = ? AND bucket = ?',
