@@ -5,6 +5,7 @@ import { EventSchemaError, PersonalDataForgottenError } from '#libs/events';
 import { LOGGER, MetricsService } from '#libs/platform';
 import { FRAME_LIMIT_BYTES, REQUEST_TYPES, type ErrorBody, type RequestType } from '#libs/protocol';
 import { ApiError } from '../http/api-error.js';
+import { nestsDeeperThan, tooDeepMessage } from '../http/json-depth.js';
 import { validateDto } from '../http/validate-body.js';
 import type { DeviceConnection } from './device-connection.js';
 import { AckHandler } from './handlers/ack.handler.js';
@@ -116,6 +117,8 @@ export class FrameRouter {
         });
       }
       if (frame === undefined) throw new ApiError('MALFORMED_FRAME', 'the frame is not valid JSON');
+      // Before anything walks the value (class-transformer recurses per level).
+      if (nestsDeeperThan(bytes)) throw new ApiError('VALIDATION_FAILED', tooDeepMessage);
       if (!envelope) throw new ApiError('MALFORMED_FRAME', 'a frame is a JSON object');
       if (id === null)
         throw new ApiError('MALFORMED_FRAME', 'id: a request id of 1-64 printable characters is required');
