@@ -133,7 +133,8 @@ export class FrameRouter {
       const wait = handler.limit ? handler.limit(conn) : conn.limiter.take();
       if (wait > 0)
         throw new ApiError('RATE_LIMITED', 'too many frames from this device', { retryAfterMs: wait });
-      const data = validateDto(handler.dto, envelope.data ?? {});
+      // An absent data is an empty one; null is not absent (docs/protocol.md, "Optional fields").
+      const data = validateDto(handler.dto, envelope.data === undefined ? {} : envelope.data);
       const result = await handler.handle(conn, data as never);
       conn.send({ type: 'result', id, data: result });
       this.frames.inc({ type, outcome: 'ok' });
