@@ -100,7 +100,7 @@ migrate() {
 up_app() {
   local app=$1 port=${MANAGEMENT_PORT[$1]} ports=${MANAGEMENT_PORT[$1]} public=()
   if [ "$app" = gateway ]; then public=(HTTP_PORT=$GATEWAY_PORT); ports="$port $GATEWAY_PORT"; fi
-  step_start "$app (management http://127.0.0.1:$port)"
+  step_start "$app (management :$port)"
   if pid_alive "$RUN/$app.pid"; then step_done "running"; return; fi
   for p in $ports; do
     port_open "$p" && die "$app: port $p is taken by a process this script did not start"
