@@ -37,7 +37,13 @@ describe('health and metrics live on the management port only', () => {
       const metrics = await app.get('/metrics');
       assert.equal(metrics.status, 200);
       assert.match(metrics.body, new RegExp(`service="${app.name}"`));
-      assert.equal((await app.get('/v1/auth/code')).status, 404, 'the management port serves no API');
+      for (const path of ['/v1/auth/code', '/constructor', '/__proto__'])
+        assert.equal(
+          (await app.get(path)).status,
+          404,
+          `${app.name} ${path}: the management port serves no more`,
+        );
+      assert.equal((await app.get('/healthz')).status, 200, `${app.name} still answers`);
     }
   });
 

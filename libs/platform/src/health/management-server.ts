@@ -26,19 +26,24 @@ export async function startManagementServer(opts: {
   readonly metrics: MetricsService;
   readonly logger: Logger;
 }): Promise<ManagementServer> {
-  const routes: Record<string, (res: ServerResponse) => Promise<void>> = {
+  const routes = new Map<string, (res: ServerResponse) => Promise<void>>([
     // Liveness: the process is up and its event loop answers.
-    '/healthz': async (res) => send(res, 200, 'application/json', '{"status":"ok"}'),
+    ['/healthz', async (res) => send(res, 200, 'application/json', '{"status":"ok"}')],
     // Readiness: every dependency answered; 503 with the per-dependency report otherwise.
-    '/readyz': async (res) => {
-      const report = await opts.readiness.report();
-      send(res, report.status === 'ready' ? 200 : 503, 'application/json', JSON.stringify(report));
-    },
-    '/metrics': async (res) =>
-      send(res, 200, opts.metrics.registry.contentType, await opts.metrics.registry.metrics()),
-  };
+    [
+      '/readyz',
+      async (res) => {
+        const report = await opts.readiness.report();
+        send(res, report.status === 'ready' ? 200 : 503, 'application/json', JSON.stringify(report));
+      },
+    ],
+    [
+      '/metrics',
+      async (res) => send(res, 200, opts.metrics.registry.contentType, await opts.metrics.registry.metrics()),
+    ],
+  ]);
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
+    const route = routes.get((req.url ?? '/').split('?')[0]!);
     if (!route || (req.method !== 'GET' && req.method !== 'HEAD')) {
       send(res, 404, 'application/json', '{"error":{"code":"NOT_FOUND","message":"no such endpoint"}}');
       return;
@@ -57,7 +62,13 @@ export async function startManagementServer(opts: {
     });
   });
   const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  // A wildcard bind is reached on loopback from this machine.
+  const host =
+    address === '0.0.0.0' || address === '::'
+      ? '127.0.0.1'
+      : address.includes(':')
+        ? `[${address}]`
+        : address;
   return {
     url: `http://${host}:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
