@@ -1,28 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ChatError } from '#libs/client-sdk';
 import { createS3Client, ObjectStore } from '#libs/s3';
 import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp, type TestDevice } from '../support/chat-users.js';
-import { fileOf, httpOf, putTo, sha256, upload } from './media-helpers.js';
+import { fileOf, httpOf, putTo, refused, sha256, upload } from './media-helpers.js';
 
 const MB = 1024 * 1024;
 let stack: ChatStack;
 let store: ObjectStore;
 let alice: TestDevice, bob: TestDevice, carol: TestDevice;
 let aliceBob: string;
-
-async function refused(p: Promise<unknown>, code: string): Promise<ChatError> {
-  const err = await p.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ChatError, String(err));
-  assert.equal(err.code, code, err.message);
-  return err;
-}
 
 async function countObjects(): Promise<number> {
   const out = await store.client.send(

@@ -5,18 +5,23 @@ import { isMember, type MediaFacts } from '#libs/domain';
 import type { Logger } from 'pino';
 import { CLOCK, LOGGER, type Clock } from '#libs/platform';
 import type { MediaKind, UploadSlot } from '#libs/protocol';
-import { MediaStore, type MediaRow } from '#libs/read-models';
+import { MediaStore, stagingKeyOf, type MediaRow } from '#libs/read-models';
 import { ObjectStore } from '#libs/s3';
 import type { DeviceIdentity } from '../auth/token.service.js';
 import { ConversationRepository } from '../conversations/conversation.repository.js';
 import { ApiError } from '../http/api-error.js';
 import { MEDIA_CONFIG } from '../tokens.js';
-import { SNIFF_BYTES, typeMatches } from './magic-numbers.js';
+import { programInside } from './executable-containers.js';
+import { downloadResponse } from './file-name.js';
+import { sniff, SNIFF_BYTES, typeMatches } from './magic-numbers.js';
 import type { CompleteUploadDto, CreateUploadDto } from './media.dto.js';
 import { allowedTypesOf, maxBytes, typeAllowed } from './media-types.js';
 
 /** `media/<kind>/<mediaId>`: one prefix per kind, so lifecycle rules can treat kinds apart (docs/operations.md). */
 export const objectKeyOf = (kind: MediaKind, mediaId: string): string => `media/${kind}/${mediaId}`;
+
+/** How long a completion's claim holds off others: well beyond hashing 100 MB on a slow store. */
+const COMPLETION_CLAIM_MS = 120_000;
 
 /**
  * The command side of media: upload slots, completion (size, SHA-256 and real type checked on the stored
@@ -64,10 +69,12 @@ export class MediaService implements OnModuleInit {
     }
     const mediaId = randomBytes(16).toString('base64url');
     const key = objectKeyOf(req.kind, mediaId);
+    // The device writes only to the staging key; the key we serve is written by completion alone.
+    const staging = stagingKeyOf(key);
     const ttl = this.config.MEDIA_UPLOAD_URL_TTL_SECONDS;
     const partSize = this.config.MEDIA_MULTIPART_PART_BYTES;
     const multipart = req.size > partSize;
-    const uploadId = multipart ? await this.objects.createMultipart(key, req.contentType) : undefined;
+    const uploadId = multipart ? await this.objects.createMultipart(staging, req.contentType) : undefined;
     await this.media.createPending({
       mediaId,
       ownerUserId: me.userId,
@@ -85,7 +92,7 @@ export class MediaService implements OnModuleInit {
       return {
         mediaId,
         method: 'PUT',
-        url: await this.objects.presignExactPut(key, req.contentType, req.size, ttl),
+        url: await this.objects.presignExactPut(staging, req.contentType, req.size, ttl),
         headers: { 'content-type': req.contentType, 'content-length': String(req.size) },
         expiresInSeconds: ttl,
       };
@@ -97,7 +104,7 @@ export class MediaService implements OnModuleInit {
         return {
           partNumber: i + 1,
           size,
-          url: await this.objects.presignPart(key, uploadId, i + 1, size, ttl),
+          url: await this.objects.presignPart(staging, uploadId, i + 1, size, ttl),
         };
       }),
     );
@@ -123,14 +130,45 @@ export class MediaService implements OnModuleInit {
     if (row.state === 'completed') return answer;
     if (row.state === 'deleted')
       throw new ApiError('MEDIA_GONE', 'this upload was refused or expired; ask for a new slot');
+    const now = this.clock.now();
+    const busy = row.completedAt && now.getTime() - row.completedAt.getTime() < COMPLETION_CLAIM_MS;
+    if (busy || !(await this.media.claimCompletion(mediaId, row.completedAt, now)))
+      throw new ApiError('MEDIA_NOT_READY', 'a completion of this upload is under way; ask again shortly');
+    try {
+      await this.copyAndVerify(row, req);
+    } catch (err) {
+      // Not there yet, or S3 failed: the next completion may go at once (a refused upload is deleted).
+      await this.media.releaseCompletion(mediaId, now);
+      throw err;
+    }
+    await this.media.markCompleted(mediaId, this.clock.now());
+    return answer;
+  }
+
+  /**
+   * Moves the bytes out of the device's reach first, then verifies the copy: a PUT to the upload URL after
+   * this point (it stays valid for its whole life) lands on the staging key, which nothing serves, and the
+   * claim keeps a second completion from copying it over. A copy left by an interrupted completion is
+   * verified as it stands.
+   */
+  private async copyAndVerify(row: MediaRow, req: CompleteUploadDto): Promise<void> {
+    const staging = stagingKeyOf(row.objectKey);
     if (row.uploadId) {
       if (!req.parts)
         throw new ApiError('VALIDATION_FAILED', 'parts: a multipart upload completes with its parts');
       try {
-        await this.objects.completeMultipart(row.objectKey, row.uploadId, req.parts);
+        await this.objects.completeMultipart(staging, row.uploadId, req.parts);
       } catch (err) {
         throw new ApiError('MEDIA_NOT_READY', `the parts could not be assembled: ${(err as Error).name}`);
       }
+    }
+    if (await this.objects.head(staging)) {
+      await this.objects.copy(
+        staging,
+        row.objectKey,
+        row.encrypted ? 'application/octet-stream' : row.contentType,
+      );
+      await this.objects.delete(staging);
     }
     const head = await this.objects.head(row.objectKey);
     if (!head) throw new ApiError('MEDIA_NOT_READY', 'nothing was uploaded to this slot yet');
@@ -149,19 +187,27 @@ export class MediaService implements OnModuleInit {
         stored: sha256,
       });
     }
-    if (!row.encrypted) {
-      const match = typeMatches(row.contentType, first);
-      if (!match.ok) {
-        await this.refuse(row);
-        throw new ApiError(
-          'MEDIA_TYPE_NOT_ALLOWED',
-          `declared ${row.contentType}, but the bytes are ${match.detected ?? 'of an unknown type'}`,
-          { declared: row.contentType, detected: match.detected ?? null },
-        );
-      }
-    }
-    await this.media.markCompleted(mediaId, this.clock.now());
-    return answer;
+    if (!row.encrypted) await this.checkType(row, first);
+  }
+
+  /** The bytes must be what was declared, and no program, also not one inside a ZIP or OLE container. */
+  private async checkType(row: MediaRow, first: Buffer): Promise<void> {
+    const match = typeMatches(row.contentType, first);
+    const detected = sniff(first)?.detected;
+    const program =
+      match.ok && detected
+        ? await programInside(detected, first, row.size, (start, end) =>
+            this.objects.readRange(row.objectKey, start, end),
+          )
+        : undefined;
+    if (match.ok && !program) return;
+    await this.refuse(row);
+    const found = program ?? (match.ok ? undefined : match.detected);
+    throw new ApiError(
+      'MEDIA_TYPE_NOT_ALLOWED',
+      `declared ${row.contentType}, but the bytes are ${found ?? 'of an unknown type'}`,
+      { declared: row.contentType, detected: found ?? null },
+    );
   }
 
   /** Streams the object through SHA-256, keeping its first bytes for the type check. */
@@ -181,6 +227,7 @@ export class MediaService implements OnModuleInit {
   }
 
   private async refuse(row: MediaRow): Promise<void> {
+    await this.objects.delete(stagingKeyOf(row.objectKey));
     await this.objects.delete(row.objectKey);
     await this.media.markDeleted(row.mediaId);
   }
@@ -205,7 +252,10 @@ export class MediaService implements OnModuleInit {
       );
     const row = await this.media.get(mediaId);
     if (!row || row.state === 'deleted') throw new ApiError('MEDIA_GONE', 'this media was deleted');
-    const ttl = this.config.MEDIA_DOWNLOAD_URL_TTL_SECONDS;
+    // A view-once open gets one fetch window, not the minutes an ordinary download URL lives.
+    const ttl = sent.viewOnce
+      ? this.config.MEDIA_VIEW_ONCE_URL_TTL_SECONDS
+      : this.config.MEDIA_DOWNLOAD_URL_TTL_SECONDS;
     const now = this.clock.now();
     if (sent.viewOnce) {
       if (me.deviceId === sent.senderDeviceId)
@@ -219,7 +269,7 @@ export class MediaService implements OnModuleInit {
       if (waiting === 0) await this.media.scheduleExpiry(mediaId, new Date(now.getTime() + ttl * 1000));
     }
     return {
-      url: await this.objects.presignGet(row.objectKey, ttl),
+      url: await this.objects.presignGet(row.objectKey, ttl, downloadResponse(row)),
       expiresInSeconds: ttl,
       viewOnce: sent.viewOnce,
     };
