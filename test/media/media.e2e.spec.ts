@@ -35,6 +35,7 @@ describe('media through S3: slots, completion, messages, downloads, lifecycle (r
     stack = await ChatStack.start({
       overrides: {
         MEDIA_DOWNLOAD_URL_TTL_SECONDS: '2',
+        MEDIA_VIEW_ONCE_URL_TTL_SECONDS: '2',
         MEDIA_UPLOAD_URL_TTL_SECONDS: '3',
         MEDIA_ORPHAN_TTL_SECONDS: '4',
         MEDIA_SWEEP_INTERVAL_MS: '250',

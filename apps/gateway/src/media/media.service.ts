@@ -16,6 +16,7 @@ import { downloadResponse } from './file-name.js';
 import { sniff, SNIFF_BYTES, typeMatches } from './magic-numbers.js';
 import type { CompleteUploadDto, CreateUploadDto } from './media.dto.js';
 import { allowedTypesOf, maxBytes, typeAllowed } from './media-types.js';
+import { requireMember } from '../conversations/member-access.js';
 
 /** `media/<kind>/<mediaId>`: one prefix per kind, so lifecycle rules can treat kinds apart (docs/operations.md). */
 export const objectKeyOf = (kind: MediaKind, mediaId: string): string => `media/${kind}/${mediaId}`;
@@ -240,8 +241,7 @@ export class MediaService implements OnModuleInit {
     messageId: string,
   ): Promise<{ url: string; expiresInSeconds: number; viewOnce: boolean }> {
     const { state } = await this.conversations.load(conversationId);
-    if (!isMember(state, me.userId))
-      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+    requireMember(state, me.userId);
     const sent = (await this.media.messages(mediaId)).find(
       (m) => m.conversationId === conversationId && m.messageId === messageId,
     );
