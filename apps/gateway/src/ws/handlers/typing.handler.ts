@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConversationRepository } from '../../conversations/conversation.repository.js';
 import type { PresenceConfig } from '../../gateway.config.js';
-import { ApiError } from '../../http/api-error.js';
 import { PresenceBus } from '../../presence/presence-bus.js';
 import { PRESENCE_CONFIG } from '../../tokens.js';
 import type { DeviceConnection } from '../device-connection.js';
