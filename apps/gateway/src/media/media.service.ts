@@ -1,21 +1,20 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { MediaConfig } from '#libs/config';
 import { isMember, type MediaFacts } from '#libs/domain';
 import type { Logger } from 'pino';
 import { CLOCK, LOGGER, type Clock } from '#libs/platform';
 import type { MediaKind, UploadSlot } from '#libs/protocol';
-import { MediaStore, stagingKeyOf, type MediaRow } from '#libs/read-models';
+import { MediaStore, stagingKeyOf } from '#libs/read-models';
 import { ObjectStore } from '#libs/s3';
 import type { DeviceIdentity } from '../auth/token.service.js';
 import { ConversationRepository } from '../conversations/conversation.repository.js';
 import { ApiError } from '../http/api-error.js';
 import { MEDIA_CONFIG } from '../tokens.js';
-import { programInside } from './executable-containers.js';
 import { downloadResponse } from './file-name.js';
-import { sniff, SNIFF_BYTES, typeMatches } from './magic-numbers.js';
 import type { CompleteUploadDto, CreateUploadDto } from './media.dto.js';
 import { allowedTypesOf, maxBytes, typeAllowed } from './media-types.js';
+import { UploadVerifier } from './upload-verifier.js';
 import { requireMember } from '../conversations/member-access.js';
 
 /** `media/<kind>/<mediaId>`: one prefix per kind, so lifecycle rules can treat kinds apart (docs/operations.md). */
@@ -30,6 +29,8 @@ const COMPLETION_CLAIM_MS = 120_000;
  */
 @Injectable()
 export class MediaService implements OnModuleInit {
+  private readonly verifier: UploadVerifier;
+
   constructor(
     private readonly media: MediaStore,
     private readonly objects: ObjectStore,
@@ -37,7 +38,9 @@ export class MediaService implements OnModuleInit {
     @Inject(MEDIA_CONFIG) private readonly config: Readonly<MediaConfig>,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.verifier = new UploadVerifier(objects, media);
+  }
 
   /** Creates the bucket when missing; S3 being down must not stop the chat, so this only warns. */
   async onModuleInit(): Promise<void> {
@@ -136,7 +139,7 @@ export class MediaService implements OnModuleInit {
     if (busy || !(await this.media.claimCompletion(mediaId, row.completedAt, now)))
       throw new ApiError('MEDIA_NOT_READY', 'a completion of this upload is under way; ask again shortly');
     try {
-      await this.copyAndVerify(row, req);
+      await this.verifier.copyAndVerify(row, req.parts);
     } catch (err) {
       // Not there yet, or S3 failed: the next completion may go at once (a refused upload is deleted).
       await this.media.releaseCompletion(mediaId, now);
@@ -144,93 +147,6 @@ export class MediaService implements OnModuleInit {
     }
     await this.media.markCompleted(mediaId, this.clock.now());
     return answer;
-  }
-
-  /**
-   * Moves the bytes out of the device's reach first, then verifies the copy: a PUT to the upload URL after
-   * this point (it stays valid for its whole life) lands on the staging key, which nothing serves, and the
-   * claim keeps a second completion from copying it over. A copy left by an interrupted completion is
-   * verified as it stands.
-   */
-  private async copyAndVerify(row: MediaRow, req: CompleteUploadDto): Promise<void> {
-    const staging = stagingKeyOf(row.objectKey);
-    if (row.uploadId) {
-      if (!req.parts)
-        throw new ApiError('VALIDATION_FAILED', 'parts: a multipart upload completes with its parts');
-      try {
-        await this.objects.completeMultipart(staging, row.uploadId, req.parts);
-      } catch (err) {
-        throw new ApiError('MEDIA_NOT_READY', `the parts could not be assembled: ${(err as Error).name}`);
-      }
-    }
-    if (await this.objects.head(staging)) {
-      await this.objects.copy(
-        staging,
-        row.objectKey,
-        row.encrypted ? 'application/octet-stream' : row.contentType,
-      );
-      await this.objects.delete(staging);
-    }
-    const head = await this.objects.head(row.objectKey);
-    if (!head) throw new ApiError('MEDIA_NOT_READY', 'nothing was uploaded to this slot yet');
-    if (head.size !== row.size) {
-      await this.refuse(row);
-      throw new ApiError('MEDIA_CHECKSUM_MISMATCH', `declared ${row.size} bytes; ${head.size} were stored`, {
-        declaredSize: row.size,
-        storedSize: head.size,
-      });
-    }
-    const { sha256, first } = await this.digest(row.objectKey);
-    if (sha256 !== row.sha256) {
-      await this.refuse(row);
-      throw new ApiError('MEDIA_CHECKSUM_MISMATCH', 'the stored bytes do not have the declared SHA-256', {
-        declared: row.sha256,
-        stored: sha256,
-      });
-    }
-    if (!row.encrypted) await this.checkType(row, first);
-  }
-
-  /** The bytes must be what was declared, and no program, also not one inside a ZIP or OLE container. */
-  private async checkType(row: MediaRow, first: Buffer): Promise<void> {
-    const match = typeMatches(row.contentType, first);
-    const detected = sniff(first)?.detected;
-    const program =
-      match.ok && detected
-        ? await programInside(detected, first, row.size, (start, end) =>
-            this.objects.readRange(row.objectKey, start, end),
-          )
-        : undefined;
-    if (match.ok && !program) return;
-    await this.refuse(row);
-    const found = program ?? (match.ok ? undefined : match.detected);
-    throw new ApiError(
-      'MEDIA_TYPE_NOT_ALLOWED',
-      `declared ${row.contentType}, but the bytes are ${found ?? 'of an unknown type'}`,
-      { declared: row.contentType, detected: found ?? null },
-    );
-  }
-
-  /** Streams the object through SHA-256, keeping its first bytes for the type check. */
-  private async digest(key: string): Promise<{ sha256: string; first: Buffer }> {
-    const hash = createHash('sha256');
-    const head: Buffer[] = [];
-    let kept = 0;
-    for await (const chunk of await this.objects.read(key)) {
-      const buf = chunk as Buffer;
-      hash.update(buf);
-      if (kept < SNIFF_BYTES) {
-        head.push(buf.subarray(0, SNIFF_BYTES - kept));
-        kept += Math.min(buf.length, SNIFF_BYTES - kept);
-      }
-    }
-    return { sha256: hash.digest('hex'), first: Buffer.concat(head) };
-  }
-
-  private async refuse(row: MediaRow): Promise<void> {
-    await this.objects.delete(stagingKeyOf(row.objectKey));
-    await this.objects.delete(row.objectKey);
-    await this.media.markDeleted(row.mediaId);
   }
 
   /** A short-lived GET URL for a member of a conversation in which the media was sent. */
