@@ -259,6 +259,26 @@ describe('media through S3: slots, completion, messages, downloads, lifecycle (r
     await refused(alice.chat.sendMedia(aliceBob, { mediaId }), 'MEDIA_NOT_READY');
   });
 
+  test('a PUT after completion lands on the staging key, which the sweeper deletes', async () => {
+    const http = httpOf(stack);
+    const body = fileOf('image/jpeg', 1200);
+    const slot = await http.createUpload(alice.tokens.accessToken, {
+      kind: 'image',
+      contentType: 'image/jpeg',
+      size: body.length,
+      sha256: sha256(body),
+    });
+    assert.equal(await putTo(slot, body), 200);
+    await http.completeUpload(alice.tokens.accessToken, slot.mediaId);
+    const staging = `staging/media/image/${slot.mediaId}`;
+    assert.equal(await store.head(staging), undefined, 'completion moved the bytes out of the staging key');
+    assert.equal(await putTo(slot, fileOf('image/jpeg', 1200)), 200);
+    assert.ok(await store.head(staging));
+    await eventually(async () => (await store.head(staging)) === undefined, 15_000, 'staging object swept');
+    const served = await store.readRange(`media/image/${slot.mediaId}`, 0, body.length - 1);
+    assert.equal(sha256(served), sha256(body));
+  });
+
   test('forwarding reuses the stored object: no second upload', async () => {
     const body = fileOf('application/pdf', 50_000);
     const mediaId = await upload(stack, alice, 'document', 'application/pdf', body);
