@@ -118,7 +118,7 @@ describe('bad input over the WebSocket', () => {
           id: 'a4',
           data: { conversationId: 'd_nobody_else', clientMessageId: 'c', text: 'x' },
         }),
-        'NOT_FOUND',
+        'NOT_A_MEMBER',
       ],
       [
         JSON.stringify({ type: 'history.get', id: 'a5', data: { conversationId, limit: 1000 } }),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { ChatHttpClient, type UploadSlot } from '#libs/client-sdk';
+import { ChatError, ChatHttpClient, type UploadSlot } from '#libs/client-sdk';
 import type { MediaKind } from '#libs/protocol';
 import type { ChatStack } from '../support/chat-stack.js';
 import type { TestDevice } from '../support/chat-users.js';
@@ -59,4 +59,15 @@ export async function upload(
   assert.equal(await putTo(slot, body), 200);
   await http.completeUpload(token, slot.mediaId);
   return slot.mediaId;
+}
+
+/** Awaits a refusal with the given stable code. */
+export async function refused(p: Promise<unknown>, code: string): Promise<ChatError> {
+  const err = await p.then(
+    () => assert.fail(`expected ${code}`),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ChatError, String(err));
+  assert.equal(err.code, code, err.message);
+  return err;
 }

@@ -1,28 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ChatError } from '#libs/client-sdk';
 import { createS3Client, ObjectStore } from '#libs/s3';
 import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp, type TestDevice } from '../support/chat-users.js';
-import { fileOf, httpOf, putTo, sha256, upload } from './media-helpers.js';
+import { fileOf, httpOf, putTo, refused, sha256, upload } from './media-helpers.js';
 
 const MB = 1024 * 1024;
 let stack: ChatStack;
 let store: ObjectStore;
 let alice: TestDevice, bob: TestDevice, carol: TestDevice;
 let aliceBob: string;
-
-async function refused(p: Promise<unknown>, code: string): Promise<ChatError> {
-  const err = await p.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ChatError, String(err));
-  assert.equal(err.code, code, err.message);
-  return err;
-}
 
 async function countObjects(): Promise<number> {
   const out = await store.client.send(
@@ -46,6 +35,7 @@ describe('media through S3: slots, completion, messages, downloads, lifecycle (r
     stack = await ChatStack.start({
       overrides: {
         MEDIA_DOWNLOAD_URL_TTL_SECONDS: '2',
+        MEDIA_VIEW_ONCE_URL_TTL_SECONDS: '2',
         MEDIA_UPLOAD_URL_TTL_SECONDS: '3',
         MEDIA_ORPHAN_TTL_SECONDS: '4',
         MEDIA_SWEEP_INTERVAL_MS: '250',
@@ -267,6 +257,26 @@ describe('media through S3: slots, completion, messages, downloads, lifecycle (r
       'orphan deleted',
     );
     await refused(alice.chat.sendMedia(aliceBob, { mediaId }), 'MEDIA_NOT_READY');
+  });
+
+  test('a PUT after completion lands on the staging key, which the sweeper deletes', async () => {
+    const http = httpOf(stack);
+    const body = fileOf('image/jpeg', 1200);
+    const slot = await http.createUpload(alice.tokens.accessToken, {
+      kind: 'image',
+      contentType: 'image/jpeg',
+      size: body.length,
+      sha256: sha256(body),
+    });
+    assert.equal(await putTo(slot, body), 200);
+    await http.completeUpload(alice.tokens.accessToken, slot.mediaId);
+    const staging = `staging/media/image/${slot.mediaId}`;
+    assert.equal(await store.head(staging), undefined, 'completion moved the bytes out of the staging key');
+    assert.equal(await putTo(slot, fileOf('image/jpeg', 1200)), 200);
+    assert.ok(await store.head(staging));
+    await eventually(async () => (await store.head(staging)) === undefined, 15_000, 'staging object swept');
+    const served = await store.readRange(`media/image/${slot.mediaId}`, 0, body.length - 1);
+    assert.equal(sha256(served), sha256(body));
   });
 
   test('forwarding reuses the stored object: no second upload', async () => {

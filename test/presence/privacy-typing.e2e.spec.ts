@@ -6,7 +6,7 @@ import { signUp } from '../support/chat-users.js';
 import { PRESENCE_TEST_ENV, PresenceDevice, sleep } from './presence-support.js';
 
 let stack: ChatStack;
-/** target shares a conversation with contact, none with stranger. */
+/** target wrote to contact in their direct conversation; stranger shares nothing with target. */
 let target: PresenceDevice;
 let contact: PresenceDevice;
 let stranger: PresenceDevice;
@@ -31,12 +31,14 @@ describe('presence privacy and typing indicators', () => {
     stack = await ChatStack.start({ overrides: { ...PRESENCE_TEST_ENV } });
     [target, contact, stranger] = [await device(), await device(), await device()];
     ({ conversationId } = await target.client.openDirect(contact.userId));
-    // contacts come from conversations_by_user: wait until the projector wrote the conversation
+    // A contact is someone the target wrote to (contacts_by_user, written by the projector with the
+    // message): wait until the message is projected, then for older cached contact lists to expire.
+    await target.client.send(conversationId, 'hello');
     for (let i = 0; i < 50; i++) {
-      if ((await target.client.listConversations()).conversations.length > 0) break;
+      if ((await contact.client.listConversations()).conversations[0]?.lastMessage) break;
       await sleep(100);
     }
-    await sleep(400); // older cached contact lists expire
+    await sleep(400);
   });
   after(async () => {
     await Promise.all([target, contact, stranger, ...opened].map((d) => d?.close()));

@@ -47,6 +47,16 @@ export class MediaConfig {
   @Max(3600, { message: 'at most 3600 seconds' })
   MEDIA_DOWNLOAD_URL_TTL_SECONDS = 300;
 
+  /**
+   * The download URL of a view-once open: one fetch window, not minutes (a presigned URL counts from its
+   * signing second, so below 3 s a prompt fetch can already be late).
+   */
+  @ToInt()
+  @IsInt({ message: 'seconds the download URL of a view-once open stays valid' })
+  @Min(1, { message: 'at least 1 second' })
+  @Max(60, { message: 'at most 60 seconds: a view-once URL is for one fetch' })
+  MEDIA_VIEW_ONCE_URL_TTL_SECONDS = 10;
+
   /** An upload no message referenced after this long is deleted by the sweeper. */
   @ToInt()
   @IsInt({ message: 'seconds before an unreferenced upload is deleted' })

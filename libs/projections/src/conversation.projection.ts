@@ -22,6 +22,7 @@ import type {
   MessageRef,
 } from '#libs/read-models';
 import { BoundedMap } from './bounded-map.js';
+import { ContactRelations } from './contact-relations.js';
 import type { ConversationFanOut } from './conversation-fan-out.js';
 import type { GroupProjection } from './group.projection.js';
 import type { GroupReceipts } from './group-receipts.js';
@@ -46,6 +47,7 @@ export class ConversationProjection {
   private readonly recentlySeen = new Set<string>();
   /** `conversationId/messageId` -> where the message sits; set once applied, and a message never moves. */
   private readonly refs = new BoundedMap<string, MessageRef>(MESSAGE_REFS_MAX);
+  private readonly contacts: ContactRelations;
 
   constructor(
     private readonly nats: NatsClient,
@@ -61,6 +63,7 @@ export class ConversationProjection {
     private readonly logger: Logger,
     metrics: MetricsService,
   ) {
+    this.contacts = new ContactRelations(conversations);
     this.applied = metrics.counter('chat_projector_events_applied_total', 'Events applied by the projector', [
       'projection',
       'type',
@@ -249,6 +252,7 @@ export class ConversationProjection {
       ttl,
     );
     await this.conversations.recordMessage(state.members, message, ttl);
+    await this.contacts.messageSent(state, event);
     const flagged = mentions.filter((u) => u !== d.senderUserId);
     if (flagged.length > 0) await this.conversations.recordMentions(flagged, d.conversationId, seq);
     await this.conversations.markRead(d.senderUserId, d.conversationId, seq);

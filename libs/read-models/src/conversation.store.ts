@@ -95,6 +95,15 @@ export class ConversationStore {
   }
 
   /** Flags a message that mentions these users in their lists until they read past it. */
+  /** `userId` sent `contactId` a message: `contactId` is now one of `userId`'s contacts (idempotent). */
+  async recordContact(userId: string, contactId: string): Promise<void> {
+    const t = await this.t();
+    await this.cql.execute(`INSERT INTO ${t.contactsByUser} (user_id, contact_id) VALUES (?, ?)`, [
+      userId,
+      contactId,
+    ]);
+  }
+
   async recordMentions(userIds: readonly string[], conversationId: string, seq: number): Promise<void> {
     const t = await this.t();
     await Promise.all(

@@ -1,6 +1,7 @@
 /**
  * Table names of the conversations read model at one version (1: the tables of migrations 002-004):
- * timelines, client message ids, conversation state and lists, receipts and group tables. Inboxes,
+ * timelines, client message ids, conversation state and lists, receipts, group tables and contacts
+ * (migration 010). Inboxes,
  * cursors and media rows are delivery and lifecycle state, not part of it (docs/operations.md).
  */
 export interface ConversationsTables {
@@ -13,6 +14,7 @@ export interface ConversationsTables {
   readonly readMarkers: string;
   readonly conversationMembers: string;
   readonly groupInfo: string;
+  readonly contactsByUser: string;
 }
 
 const BASE: ConversationsTables = {
@@ -25,6 +27,7 @@ const BASE: ConversationsTables = {
   readMarkers: 'read_markers',
   conversationMembers: 'conversation_members',
   groupInfo: 'group_info',
+  contactsByUser: 'contacts_by_user',
 };
 
 /** Names are computed once per version: stores ask for them on every statement. */
@@ -135,6 +138,11 @@ export function conversationsTablesDdl(version: number): string[] {
   send_messages text,
   edit_info text,
   created_by text
+)`,
+    `CREATE TABLE IF NOT EXISTS ${t.contactsByUser} (
+  user_id text,
+  contact_id text,
+  PRIMARY KEY ((user_id), contact_id)
 )`,
   ];
 }

@@ -17,7 +17,13 @@ export interface MediaRow {
   readonly state: MediaState;
   readonly createdAt: Date;
   readonly referenced: boolean;
+  /** While pending: when a completion claimed the upload (claimCompletion); once completed: when it was. */
+  readonly completedAt?: Date;
 }
+
+/** Where the device's presigned upload lands: verified there, then copied to `objectKey` by the server. */
+export const STAGING_PREFIX = 'staging/';
+export const stagingKeyOf = (objectKey: string): string => `${STAGING_PREFIX}${objectKey}`;
 
 export interface MediaMessageRow {
   readonly conversationId: string;
@@ -70,6 +76,7 @@ export class MediaStore {
     const row = (await this.cql.execute('SELECT * FROM media WHERE media_id = ?', [mediaId])).first();
     if (!row) return undefined;
     const uploadId = row.get('upload_id') as string | null;
+    const completedAt = row.get('completed_at') as Date | null;
     return {
       mediaId,
       ownerUserId: row.get('owner_user_id') as string,
@@ -84,7 +91,28 @@ export class MediaStore {
       state: row.get('state') as MediaState,
       createdAt: row.get('created_at') as Date,
       referenced: row.get('referenced') === true,
+      ...(completedAt ? { completedAt } : {}),
     };
+  }
+
+  /**
+   * One completion at a time copies and verifies an upload: compare-and-set of completed_at from the value
+   * the caller read (none, or a stale claim of a completion that died) to now.
+   */
+  async claimCompletion(mediaId: string, seen: Date | undefined, at: Date): Promise<boolean> {
+    const rs = await this.cql.execute(
+      "UPDATE media SET completed_at = ? WHERE media_id = ? IF state = 'pending' AND completed_at = ?",
+      [at, mediaId, seen ?? null],
+    );
+    return rs.wasApplied();
+  }
+
+  /** Gives a claim back (the upload was not there yet): the next completion need not wait for it to age. */
+  async releaseCompletion(mediaId: string, claimedAt: Date): Promise<void> {
+    await this.cql.execute(
+      "UPDATE media SET completed_at = null WHERE media_id = ? IF state = 'pending' AND completed_at = ?",
+      [mediaId, claimedAt],
+    );
   }
 
   /** pending -> completed, once: a lightweight transaction so two confirmations cannot both win. */

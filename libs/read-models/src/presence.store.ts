@@ -61,17 +61,20 @@ export class PresenceStore {
     };
   }
 
-  /** A user's contacts for privacy: the people they share a conversation with (conversations_by_user). */
+  /**
+   * A user's contacts for presence privacy: the people they sent a message to in a direct conversation
+   * (contacts_by_user, written by the projector from MessageSent). Sharing a conversation is not enough:
+   * anyone may open a direct chat with anyone, and anyone may be added to a group.
+   */
   async contacts(userId: string): Promise<Set<string>> {
     const t = conversationsTables(await versionOf(this.versions, 'conversations'));
     const rs = await this.cql.execute(
-      `SELECT members FROM ${t.conversationsByUser} WHERE user_id = ?`,
+      `SELECT contact_id FROM ${t.contactsByUser} WHERE user_id = ?`,
       [userId],
-      { fetchSize: 5000 },
+      {
+        fetchSize: 5000,
+      },
     );
-    const out = new Set<string>();
-    for (const r of rs.rows) for (const m of (r.get('members') as string[] | null) ?? []) out.add(m);
-    out.delete(userId);
-    return out;
+    return new Set(rs.rows.map((r) => r.get('contact_id') as string));
   }
 }

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -9,6 +10,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -70,10 +72,56 @@ export class ObjectStore {
     }
   }
 
-  presignGet(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+  /**
+   * A presigned GET; `response` fixes the Content-Type and Content-Disposition the store answers with
+   * (S3's response-content-* overrides, signed into the URL), whatever the object's metadata says.
+   */
+  presignGet(
+    key: string,
+    expiresInSeconds: number,
+    response?: { readonly contentType: string; readonly contentDisposition?: string },
+  ): Promise<string> {
+    const overrides = response
+      ? {
+          ResponseContentType: response.contentType,
+          ...(response.contentDisposition ? { ResponseContentDisposition: response.contentDisposition } : {}),
+        }
+      : {};
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key, ...overrides }), {
       expiresIn: expiresInSeconds,
     });
+  }
+
+  /** A server-side copy (the bytes never leave the store), with the content type replaced. */
+  async copy(fromKey: string, toKey: string, contentType: string): Promise<void> {
+    await this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: toKey,
+        CopySource: `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
+        MetadataDirective: 'REPLACE',
+        ContentType: contentType,
+      }),
+    );
+  }
+
+  /** Keys under a prefix last written before a time, at most `limit` of them. */
+  async keysOlderThan(prefix: string, before: Date, limit: number): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const o of page.Contents ?? [])
+        if (o.Key && o.LastModified && o.LastModified < before) out.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token && out.length < limit);
+    return out.slice(0, limit);
   }
 
   presignPut(key: string, contentType: string, expiresInSeconds: number): Promise<string> {
@@ -158,6 +206,13 @@ export class ObjectStore {
     );
     if (!out.Body) throw new Error(`no body for ${key}`);
     return out.Body as Readable;
+  }
+
+  /** Bytes `start` to `end` (inclusive) of the object. */
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.read(key, `bytes=${start}-${end}`)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
   }
 
   /** Deleting a missing object succeeds, so the sweeper can retry freely. */

@@ -1,9 +1,10 @@
 /**
  * The real type of a file from its first bytes: a small table of magic numbers for the types the
- * allow-lists accept (file-type v22 needs Node 22; we run on 20). Answers the family of declared types the
- * bytes are consistent with, or undefined when the table does not know the bytes.
+ * allow-lists accept and for programs (file-type v22 needs Node 22; we run on 20). Answers the family of
+ * declared types the bytes are consistent with (none for a program), or undefined when the table does not
+ * know the bytes. ZIP and OLE containers need a look inside too (executable-containers.ts).
  */
-export const SNIFF_BYTES = 64;
+export const SNIFF_BYTES = 512;
 
 type Rule = {
   readonly detected: string;
@@ -77,6 +78,8 @@ const RULES: readonly Rule[] = [
   },
   { detected: 'audio/ogg', matches: (b) => ascii(b, 0, 'OggS'), declared: ['audio/ogg'] },
   { detected: 'audio/amr', matches: (b) => ascii(b, 0, '#!AMR'), declared: ['audio/amr'] },
+  // After AMR, whose magic starts alike: any other `#!` is a script for an interpreter.
+  { detected: 'text/x-shellscript', matches: (b) => ascii(b, 0, '#!'), declared: [] },
   {
     detected: 'audio/mpeg',
     matches: (b) => ascii(b, 0, 'ID3') || (b[0] === 0xff && ((b[1] ?? 0) & 0xe6) === 0xe2),
@@ -97,9 +100,43 @@ const RULES: readonly Rule[] = [
       'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       'application/vnd.openxmlformats-officedocument.presentationml.presentation',
       'application/vnd.oasis.opendocument.text',
+      'application/vnd.oasis.opendocument.spreadsheet',
+      'application/vnd.oasis.opendocument.presentation',
       'application/epub+zip',
     ],
   },
+  {
+    detected: 'application/x-cfb',
+    matches: (b) => bytes(b, 0, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+    declared: ['application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint'],
+  },
+  { detected: 'application/rtf', matches: (b) => ascii(b, 0, '{\\rtf'), declared: ['application/rtf'] },
+  {
+    detected: 'application/x-7z-compressed',
+    matches: (b) => bytes(b, 0, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]),
+    declared: ['application/x-7z-compressed'],
+  },
+  { detected: 'application/gzip', matches: (b) => bytes(b, 0, [0x1f, 0x8b]), declared: ['application/gzip'] },
+  {
+    detected: 'application/vnd.rar',
+    matches: (b) => ascii(b, 0, 'Rar!\x1a\x07'),
+    declared: ['application/vnd.rar'],
+  },
+  { detected: 'application/x-tar', matches: (b) => ascii(b, 257, 'ustar'), declared: ['application/x-tar'] },
+  {
+    // Mach-O, 32 and 64 bit, both byte orders, and universal (CAFEBABE, also a Java class file).
+    detected: 'application/x-mach-binary',
+    matches: (b) =>
+      [
+        [0xfe, 0xed, 0xfa, 0xce],
+        [0xfe, 0xed, 0xfa, 0xcf],
+        [0xce, 0xfa, 0xed, 0xfe],
+        [0xcf, 0xfa, 0xed, 0xfe],
+        [0xca, 0xfe, 0xba, 0xbe],
+      ].some((m) => bytes(b, 0, m)),
+    declared: [],
+  },
+  { detected: 'application/x-dex', matches: (b) => ascii(b, 0, 'dex\n'), declared: [] },
   { detected: 'application/x-msdownload', matches: (b) => ascii(b, 0, 'MZ'), declared: [] },
   {
     detected: 'application/x-executable',

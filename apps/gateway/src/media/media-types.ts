@@ -9,15 +9,33 @@ export const ALLOWED_TYPES: Readonly<Record<Exclude<MediaKind, 'document'>, read
   voice: ['audio/ogg', 'audio/mp4', 'audio/aac', 'audio/amr', 'audio/mpeg', 'audio/webm'],
 };
 
-/** Documents may be any file except what a careless tap would run. */
-export const DENIED_DOCUMENT_TYPES: readonly string[] = [
-  'application/x-msdownload',
-  'application/x-msdos-program',
-  'application/x-executable',
-  'application/x-sharedlib',
-  'application/x-sh',
-  'application/x-bat',
-  'application/vnd.microsoft.portable-executable',
+/**
+ * What a document may be: PDF, office formats, text, archives, audio and video. Anything else (HTML, SVG,
+ * scripts, installers, programs) is refused: the file reaches other people's devices, where a careless
+ * tap would render or run it. The bytes are checked against the declaration at completion.
+ */
+export const DOCUMENT_TYPES: readonly string[] = [
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+  'text/markdown',
+  'application/rtf',
+  'application/msword',
+  'application/vnd.ms-excel',
+  'application/vnd.ms-powerpoint',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+  'application/epub+zip',
+  'application/zip',
+  'application/x-7z-compressed',
+  'application/gzip',
+  'application/x-tar',
+  'application/vnd.rar',
+  ...new Set([...ALLOWED_TYPES.audio, ...ALLOWED_TYPES.video]),
 ];
 
 export function maxBytes(kind: MediaKind, config: Readonly<MediaConfig>): number {
@@ -38,11 +56,10 @@ export function maxBytes(kind: MediaKind, config: Readonly<MediaConfig>): number
   }
 }
 
-export function typeAllowed(kind: MediaKind, contentType: string): boolean {
-  if (kind === 'document') return !DENIED_DOCUMENT_TYPES.includes(contentType);
-  return ALLOWED_TYPES[kind].includes(contentType);
+export function allowedTypesOf(kind: MediaKind): readonly string[] {
+  return kind === 'document' ? DOCUMENT_TYPES : ALLOWED_TYPES[kind];
 }
 
-export function allowedTypesOf(kind: MediaKind): readonly string[] | { anyExcept: readonly string[] } {
-  return kind === 'document' ? { anyExcept: DENIED_DOCUMENT_TYPES } : ALLOWED_TYPES[kind];
+export function typeAllowed(kind: MediaKind, contentType: string): boolean {
+  return allowedTypesOf(kind).includes(contentType);
 }

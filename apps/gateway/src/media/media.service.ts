@@ -1,22 +1,27 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { MediaConfig } from '#libs/config';
 import { isMember, type MediaFacts } from '#libs/domain';
 import type { Logger } from 'pino';
 import { CLOCK, LOGGER, type Clock } from '#libs/platform';
 import type { MediaKind, UploadSlot } from '#libs/protocol';
-import { MediaStore, type MediaRow } from '#libs/read-models';
+import { MediaStore, stagingKeyOf } from '#libs/read-models';
 import { ObjectStore } from '#libs/s3';
 import type { DeviceIdentity } from '../auth/token.service.js';
 import { ConversationRepository } from '../conversations/conversation.repository.js';
 import { ApiError } from '../http/api-error.js';
 import { MEDIA_CONFIG } from '../tokens.js';
-import { SNIFF_BYTES, typeMatches } from './magic-numbers.js';
+import { downloadResponse } from './file-name.js';
 import type { CompleteUploadDto, CreateUploadDto } from './media.dto.js';
 import { allowedTypesOf, maxBytes, typeAllowed } from './media-types.js';
+import { UploadVerifier } from './upload-verifier.js';
+import { requireMember } from '../conversations/member-access.js';
 
 /** `media/<kind>/<mediaId>`: one prefix per kind, so lifecycle rules can treat kinds apart (docs/operations.md). */
 export const objectKeyOf = (kind: MediaKind, mediaId: string): string => `media/${kind}/${mediaId}`;
+
+/** How long a completion's claim holds off others: well beyond hashing 100 MB on a slow store. */
+const COMPLETION_CLAIM_MS = 120_000;
 
 /**
  * The command side of media: upload slots, completion (size, SHA-256 and real type checked on the stored
@@ -24,6 +29,8 @@ export const objectKeyOf = (kind: MediaKind, mediaId: string): string => `media/
  */
 @Injectable()
 export class MediaService implements OnModuleInit {
+  private readonly verifier: UploadVerifier;
+
   constructor(
     private readonly media: MediaStore,
     private readonly objects: ObjectStore,
@@ -31,7 +38,9 @@ export class MediaService implements OnModuleInit {
     @Inject(MEDIA_CONFIG) private readonly config: Readonly<MediaConfig>,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.verifier = new UploadVerifier(objects, media);
+  }
 
   /** Creates the bucket when missing; S3 being down must not stop the chat, so this only warns. */
   async onModuleInit(): Promise<void> {
@@ -64,10 +73,12 @@ export class MediaService implements OnModuleInit {
     }
     const mediaId = randomBytes(16).toString('base64url');
     const key = objectKeyOf(req.kind, mediaId);
+    // The device writes only to the staging key; the key we serve is written by completion alone.
+    const staging = stagingKeyOf(key);
     const ttl = this.config.MEDIA_UPLOAD_URL_TTL_SECONDS;
     const partSize = this.config.MEDIA_MULTIPART_PART_BYTES;
     const multipart = req.size > partSize;
-    const uploadId = multipart ? await this.objects.createMultipart(key, req.contentType) : undefined;
+    const uploadId = multipart ? await this.objects.createMultipart(staging, req.contentType) : undefined;
     await this.media.createPending({
       mediaId,
       ownerUserId: me.userId,
@@ -85,7 +96,7 @@ export class MediaService implements OnModuleInit {
       return {
         mediaId,
         method: 'PUT',
-        url: await this.objects.presignExactPut(key, req.contentType, req.size, ttl),
+        url: await this.objects.presignExactPut(staging, req.contentType, req.size, ttl),
         headers: { 'content-type': req.contentType, 'content-length': String(req.size) },
         expiresInSeconds: ttl,
       };
@@ -97,7 +108,7 @@ export class MediaService implements OnModuleInit {
         return {
           partNumber: i + 1,
           size,
-          url: await this.objects.presignPart(key, uploadId, i + 1, size, ttl),
+          url: await this.objects.presignPart(staging, uploadId, i + 1, size, ttl),
         };
       }),
     );
@@ -123,66 +134,19 @@ export class MediaService implements OnModuleInit {
     if (row.state === 'completed') return answer;
     if (row.state === 'deleted')
       throw new ApiError('MEDIA_GONE', 'this upload was refused or expired; ask for a new slot');
-    if (row.uploadId) {
-      if (!req.parts)
-        throw new ApiError('VALIDATION_FAILED', 'parts: a multipart upload completes with its parts');
-      try {
-        await this.objects.completeMultipart(row.objectKey, row.uploadId, req.parts);
-      } catch (err) {
-        throw new ApiError('MEDIA_NOT_READY', `the parts could not be assembled: ${(err as Error).name}`);
-      }
-    }
-    const head = await this.objects.head(row.objectKey);
-    if (!head) throw new ApiError('MEDIA_NOT_READY', 'nothing was uploaded to this slot yet');
-    if (head.size !== row.size) {
-      await this.refuse(row);
-      throw new ApiError('MEDIA_CHECKSUM_MISMATCH', `declared ${row.size} bytes; ${head.size} were stored`, {
-        declaredSize: row.size,
-        storedSize: head.size,
-      });
-    }
-    const { sha256, first } = await this.digest(row.objectKey);
-    if (sha256 !== row.sha256) {
-      await this.refuse(row);
-      throw new ApiError('MEDIA_CHECKSUM_MISMATCH', 'the stored bytes do not have the declared SHA-256', {
-        declared: row.sha256,
-        stored: sha256,
-      });
-    }
-    if (!row.encrypted) {
-      const match = typeMatches(row.contentType, first);
-      if (!match.ok) {
-        await this.refuse(row);
-        throw new ApiError(
-          'MEDIA_TYPE_NOT_ALLOWED',
-          `declared ${row.contentType}, but the bytes are ${match.detected ?? 'of an unknown type'}`,
-          { declared: row.contentType, detected: match.detected ?? null },
-        );
-      }
+    const now = this.clock.now();
+    const busy = row.completedAt && now.getTime() - row.completedAt.getTime() < COMPLETION_CLAIM_MS;
+    if (busy || !(await this.media.claimCompletion(mediaId, row.completedAt, now)))
+      throw new ApiError('MEDIA_NOT_READY', 'a completion of this upload is under way; ask again shortly');
+    try {
+      await this.verifier.copyAndVerify(row, req.parts);
+    } catch (err) {
+      // Not there yet, or S3 failed: the next completion may go at once (a refused upload is deleted).
+      await this.media.releaseCompletion(mediaId, now);
+      throw err;
     }
     await this.media.markCompleted(mediaId, this.clock.now());
     return answer;
-  }
-
-  /** Streams the object through SHA-256, keeping its first bytes for the type check. */
-  private async digest(key: string): Promise<{ sha256: string; first: Buffer }> {
-    const hash = createHash('sha256');
-    const head: Buffer[] = [];
-    let kept = 0;
-    for await (const chunk of await this.objects.read(key)) {
-      const buf = chunk as Buffer;
-      hash.update(buf);
-      if (kept < SNIFF_BYTES) {
-        head.push(buf.subarray(0, SNIFF_BYTES - kept));
-        kept += Math.min(buf.length, SNIFF_BYTES - kept);
-      }
-    }
-    return { sha256: hash.digest('hex'), first: Buffer.concat(head) };
-  }
-
-  private async refuse(row: MediaRow): Promise<void> {
-    await this.objects.delete(row.objectKey);
-    await this.media.markDeleted(row.mediaId);
   }
 
   /** A short-lived GET URL for a member of a conversation in which the media was sent. */
@@ -193,8 +157,7 @@ export class MediaService implements OnModuleInit {
     messageId: string,
   ): Promise<{ url: string; expiresInSeconds: number; viewOnce: boolean }> {
     const { state } = await this.conversations.load(conversationId);
-    if (!isMember(state, me.userId))
-      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+    requireMember(state, me.userId);
     const sent = (await this.media.messages(mediaId)).find(
       (m) => m.conversationId === conversationId && m.messageId === messageId,
     );
@@ -205,7 +168,10 @@ export class MediaService implements OnModuleInit {
       );
     const row = await this.media.get(mediaId);
     if (!row || row.state === 'deleted') throw new ApiError('MEDIA_GONE', 'this media was deleted');
-    const ttl = this.config.MEDIA_DOWNLOAD_URL_TTL_SECONDS;
+    // A view-once open gets one fetch window, not the minutes an ordinary download URL lives.
+    const ttl = sent.viewOnce
+      ? this.config.MEDIA_VIEW_ONCE_URL_TTL_SECONDS
+      : this.config.MEDIA_DOWNLOAD_URL_TTL_SECONDS;
     const now = this.clock.now();
     if (sent.viewOnce) {
       if (me.deviceId === sent.senderDeviceId)
@@ -219,7 +185,7 @@ export class MediaService implements OnModuleInit {
       if (waiting === 0) await this.media.scheduleExpiry(mediaId, new Date(now.getTime() + ttl * 1000));
     }
     return {
-      url: await this.objects.presignGet(row.objectKey, ttl),
+      url: await this.objects.presignGet(row.objectKey, ttl, downloadResponse(row)),
       expiresInSeconds: ttl,
       viewOnce: sent.viewOnce,
     };

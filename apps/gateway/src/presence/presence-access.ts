@@ -15,7 +15,8 @@ const CACHE_LIMIT = 100_000;
 
 /**
  * Decides what a viewer may see of a user's presence: both users' privacy settings (read model
- * privacy_by_user) and whether they are contacts (share a conversation: conversations_by_user), cached
+ * privacy_by_user) and whether the viewer is the user's contact (someone the user wrote to in a direct
+ * conversation: contacts_by_user; opening a chat or sharing a group is not enough), cached
  * briefly. A setting this gateway learnt from the log itself (a change it appended or a live update)
  * wins over an older read-model row until the projector has caught up.
  */

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { isMember } from '#libs/domain';
 import { LOGGER } from '#libs/platform';
 import type { PresenceState, TypingIndicator } from '#libs/protocol';
+import { ConversationRepository } from '../conversations/conversation.repository.js';
 import type { DeviceConnection } from '../ws/device-connection.js';
 import { PresenceAccess } from './presence-access.js';
 import { PresenceBus, type PresenceLive } from './presence-bus.js';
@@ -21,7 +23,7 @@ interface Watching {
 /**
  * Which devices on this gateway watch whose presence and which conversation's typing, with one core
  * NATS subscription per watched user or conversation however many devices watch it. Every live update
- * is judged against privacy for each watcher before it is sent.
+ * is judged against privacy (presence) or current membership (typing) for each watcher before it is sent.
  */
 @Injectable()
 export class PresenceWatchers {
@@ -32,6 +34,7 @@ export class PresenceWatchers {
   constructor(
     private readonly bus: PresenceBus,
     private readonly access: PresenceAccess,
+    private readonly conversationStates: ConversationRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -110,10 +113,25 @@ export class PresenceWatchers {
     }
   }
 
+  /**
+   * Membership is checked as each indicator is forwarded, not only when the device subscribed: a member
+   * removed since then hears nothing more (one state check per indicator, however many watch it here).
+   */
   private onTyping(t: TypingIndicator): void {
-    for (const conn of this.conversations.get(t.conversationId)?.watchers ?? []) {
-      if (conn.userId === t.userId && conn.deviceId === t.deviceId) continue; // not back to its sender
-      conn.send({ type: 'typing', data: t });
-    }
+    if (!this.conversations.get(t.conversationId)?.watchers.size) return;
+    void this.conversationStates
+      .load(t.conversationId)
+      .then(({ state }) => {
+        for (const conn of this.conversations.get(t.conversationId)?.watchers ?? []) {
+          if (conn.userId === t.userId && conn.deviceId === t.deviceId) continue; // not back to its sender
+          if (isMember(state, conn.userId)) conn.send({ type: 'typing', data: t });
+        }
+      })
+      .catch((err: unknown) =>
+        this.logger.warn(
+          { err: (err as Error).message, conversationId: t.conversationId },
+          'typing indicator not forwarded',
+        ),
+      );
   }
 }

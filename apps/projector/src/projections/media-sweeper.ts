@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from 'pino';
 import type { MediaConfig } from '#libs/config';
 import { CLOCK, LOGGER, MetricsService, PeriodicTask, type Clock } from '#libs/platform';
-import { MediaStore } from '#libs/read-models';
+import { MediaStore, STAGING_PREFIX, stagingKeyOf } from '#libs/read-models';
 import { ObjectStore } from '#libs/s3';
 import { MEDIA } from '../tokens.js';
 
@@ -11,7 +11,8 @@ const BATCH = 500;
 /**
  * Deletes media objects nobody needs any more, every MEDIA_SWEEP_INTERVAL_MS: uploads no message
  * referenced within MEDIA_ORPHAN_TTL_SECONDS, and media whose deletion time came (every recipient device
- * fetched a view-once or transient media, or the retention window ended). Deleting twice is harmless, so
+ * fetched a view-once or transient media, or the retention window ended), and staging objects written
+ * after their upload completed. Deleting twice is harmless, so
  * several projector instances may sweep at once.
  */
 @Injectable()
@@ -47,7 +48,8 @@ export class MediaSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     for (const entry of await this.media.unreferencedBefore(orphanBefore, BATCH)) {
       const row = await this.media.get(entry.mediaId);
       if (row && !row.referenced && row.state !== 'deleted') {
-        if (row.uploadId) await this.objects.abortMultipart(row.objectKey, row.uploadId);
+        if (row.uploadId) await this.objects.abortMultipart(stagingKeyOf(row.objectKey), row.uploadId);
+        await this.objects.delete(stagingKeyOf(row.objectKey));
         await this.objects.delete(row.objectKey);
         await this.media.markDeleted(row.mediaId);
         this.deleted.inc({ reason: 'orphan' });
@@ -64,6 +66,12 @@ export class MediaSweeper implements OnApplicationBootstrap, OnModuleDestroy {
         this.deleted.inc({ reason: 'expired' });
       }
       await this.media.forgetExpiry(entry);
+    }
+    // A staging object outlives its upload only when the device PUT again after completion (the URL
+    // stays valid): nothing serves it, and past the orphan age no completion can still want it.
+    for (const key of await this.objects.keysOlderThan(STAGING_PREFIX, orphanBefore, BATCH)) {
+      await this.objects.delete(key);
+      this.deleted.inc({ reason: 'staging' });
     }
   }
 }

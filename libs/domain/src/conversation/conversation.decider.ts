@@ -6,7 +6,12 @@ import type {
   MessageSent,
 } from '#libs/events';
 import { accept, reject, rejected, type CommandContext, type Decision, type DomainError } from '../errors.js';
-import { directConversationId, isMember, type ConversationState } from './conversation.state.js';
+import {
+  directConversationId,
+  isMember,
+  NOT_A_MEMBER_MESSAGE,
+  type ConversationState,
+} from './conversation.state.js';
 import { decideMediaContent, type MediaContentInput } from './media-content.js';
 import { envelope } from '../envelope.js';
 import type { GroupCommand } from './group.commands.js';
@@ -74,9 +79,8 @@ export function decideConversation(
       );
     }
     case 'SendMessage': {
-      if (state.status !== 'active') return reject('NOT_FOUND', 'no such conversation');
-      if (!isMember(state, command.senderUserId))
-        return reject('NOT_A_MEMBER', 'you are not a member of this conversation');
+      if (state.status !== 'active' || !isMember(state, command.senderUserId))
+        return reject('NOT_A_MEMBER', NOT_A_MEMBER_MESSAGE);
       const content = decideContent(command);
       if (!content.ok) return content;
       if (state.kind === 'group' && state.settings.sendMessages === 'admins') {
@@ -108,9 +112,8 @@ export function decideConversation(
       );
     }
     case 'AcknowledgeDelivery': {
-      if (state.status !== 'active') return reject('NOT_FOUND', 'no such conversation');
-      if (!isMember(state, command.userId))
-        return reject('NOT_A_MEMBER', 'you are not a member of this conversation');
+      if (state.status !== 'active' || !isMember(state, command.userId))
+        return reject('NOT_A_MEMBER', NOT_A_MEMBER_MESSAGE);
       return accept(
         envelope<MessageDelivered>(ctx, 'MessageDelivered', {
           conversationId: state.conversationId,
@@ -122,9 +125,8 @@ export function decideConversation(
       );
     }
     case 'MarkRead': {
-      if (state.status !== 'active') return reject('NOT_FOUND', 'no such conversation');
-      if (!isMember(state, command.userId))
-        return reject('NOT_A_MEMBER', 'you are not a member of this conversation');
+      if (state.status !== 'active' || !isMember(state, command.userId))
+        return reject('NOT_A_MEMBER', NOT_A_MEMBER_MESSAGE);
       return accept(
         envelope<MessageRead>(ctx, 'MessageRead', {
           conversationId: state.conversationId,

@@ -89,6 +89,12 @@ export function evolveConversation(
   }
 }
 
+/**
+ * The one refusal a non-member gets, whether the conversation exists or not: a direct chat's id follows
+ * from its two users, so a different answer would tell a stranger who talks to whom.
+ */
+export const NOT_A_MEMBER_MESSAGE = 'you are not a member of this conversation';
+
 export function isMember(state: ConversationState, userId: string): boolean {
   return state.status === 'active' && state.members.has(userId);
 }

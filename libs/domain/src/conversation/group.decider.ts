@@ -12,6 +12,7 @@ import type {
 import { accept, reject, type CommandContext, type Decision } from '../errors.js';
 import {
   DEFAULT_GROUP_SETTINGS,
+  NOT_A_MEMBER_MESSAGE,
   type ActiveConversation,
   type ConversationState,
 } from './conversation.state.js';
@@ -52,11 +53,11 @@ function actingOn(
   actor: string,
   needsAdmin: boolean,
 ): { group: ActiveConversation } | { rejected: Decision<ConversationEvent> } {
-  if (state.status !== 'active') return { rejected: reject('NOT_FOUND', 'no such group') };
+  // Membership first: a non-member learns nothing of the conversation, not even its kind.
+  if (state.status !== 'active' || !state.members.has(actor))
+    return { rejected: reject('NOT_A_MEMBER', NOT_A_MEMBER_MESSAGE) };
   if (state.kind !== 'group')
     return { rejected: reject('VALIDATION_FAILED', 'this conversation is not a group') };
-  if (!state.members.has(actor))
-    return { rejected: reject('NOT_A_MEMBER', 'you are not a member of this group') };
   if (needsAdmin && state.members.get(actor) !== 'admin')
     return { rejected: reject('NOT_AN_ADMIN', 'only an admin of the group may do this') };
   return { group: state };

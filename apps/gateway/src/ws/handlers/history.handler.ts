@@ -8,6 +8,7 @@ import { GROUPS_CONFIG } from '../../tokens.js';
 import type { DeviceConnection } from '../device-connection.js';
 import { HistoryDto } from '../frames.dto.js';
 import type { RequestHandler } from './request-handler.js';
+import { requireMember } from '../../conversations/member-access.js';
 
 /** A page of a conversation's timeline before or after a message, for members only. */
 @Injectable()
@@ -47,9 +48,7 @@ export class HistoryHandler implements RequestHandler<'history.get'> {
   async handle(conn: DeviceConnection, data: HistoryDto): Promise<{ messages: HistoryMessage[] }> {
     if (data.before && data.after) throw new ApiError('VALIDATION_FAILED', 'give before or after, not both');
     const { state } = await this.conversations.load(data.conversationId);
-    if (state.status !== 'active') throw new ApiError('NOT_FOUND', 'no such conversation');
-    if (!state.members.has(conn.userId))
-      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+    requireMember(state, conn.userId);
     const row = await this.rows.get(data.conversationId);
     if (!row) return { messages: [] };
     const beforeSeq = await this.seqOf(data.conversationId, data.before);

@@ -8,6 +8,7 @@ import { PresenceWatchers } from '../../presence/presence-watchers.js';
 import type { DeviceConnection } from '../device-connection.js';
 import { PresenceSubscribeDto } from '../frames.dto.js';
 import type { RequestHandler } from './request-handler.js';
+import { requireMember } from '../../conversations/member-access.js';
 
 /**
  * Watches the presence of some users (the people of the conversation open on the device) and, with a
@@ -33,8 +34,7 @@ export class PresenceSubscribeHandler implements RequestHandler<'presence.subscr
     const userIds = [...new Set(data.userIds)];
     if (data.conversationId) {
       const { state } = await this.conversations.load(data.conversationId);
-      if (state.status !== 'active' || !state.members.has(conn.userId))
-        throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+      requireMember(state, conn.userId);
     }
     const visible = await Promise.all(userIds.map((u) => this.access.visibility(conn.userId, u)));
     const hidden = userIds.filter((_, i) => !visible[i]!.online && !visible[i]!.lastSeen);

@@ -6,6 +6,7 @@ import { ApiError } from '../../http/api-error.js';
 import type { DeviceConnection } from '../device-connection.js';
 import { MarkReadDto } from '../frames.dto.js';
 import type { RequestHandler } from './request-handler.js';
+import { requireMember } from '../../conversations/member-access.js';
 
 /** Appends MessageRead: a "read up to" marker per conversation (blue ticks for the senders). */
 @Injectable()
@@ -21,9 +22,7 @@ export class ReadHandler implements RequestHandler<'message.read'> {
 
   async handle(conn: DeviceConnection, data: MarkReadDto): Promise<Record<string, never>> {
     const { state } = await this.conversations.load(data.conversationId);
-    if (state.status !== 'active' || !state.members.has(conn.userId)) {
-      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
-    }
+    requireMember(state, conn.userId);
     if (!(await this.timeline.ref(data.conversationId, data.upToMessageId))) {
       throw new ApiError('NOT_FOUND', `no message ${data.upToMessageId} in this conversation`);
     }

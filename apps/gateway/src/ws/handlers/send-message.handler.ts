@@ -5,6 +5,7 @@ import { TimelineStore } from '#libs/read-models';
 import { ConversationRepository } from '../../conversations/conversation.repository.js';
 import type { MessagingConfig } from '../../gateway.config.js';
 import { ApiError } from '../../http/api-error.js';
+import { sanitizeFileName } from '../../media/file-name.js';
 import { MediaService } from '../../media/media.service.js';
 import { MessageIdService } from '../../ids/message-id.service.js';
 import { MESSAGING_CONFIG } from '../../tokens.js';
@@ -42,6 +43,8 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
       });
     if (data.text !== undefined) return { type: 'text', text: data.text };
     const m = data.media!;
+    // The name reaches other people's devices: cleaned here, where it enters.
+    const fileName = m.fileName !== undefined ? sanitizeFileName(m.fileName) : undefined;
     return {
       type: 'media',
       facts: await this.media.factsFor(conn.userId, m.mediaId),
@@ -50,7 +53,7 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
       ...(m.thumbnail !== undefined ? { thumbnail: m.thumbnail } : {}),
       ...(m.blurhash !== undefined ? { blurhash: m.blurhash } : {}),
       ...(m.durationSeconds !== undefined ? { durationSeconds: m.durationSeconds } : {}),
-      ...(m.fileName !== undefined ? { fileName: m.fileName } : {}),
+      ...(fileName !== undefined ? { fileName } : {}),
     };
   }
 

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConversationRepository } from '../../conversations/conversation.repository.js';
 import type { PresenceConfig } from '../../gateway.config.js';
-import { ApiError } from '../../http/api-error.js';
 import { PresenceBus } from '../../presence/presence-bus.js';
 import { PRESENCE_CONFIG } from '../../tokens.js';
 import type { DeviceConnection } from '../device-connection.js';
 import { TypingDto } from '../frames.dto.js';
 import type { RequestHandler } from './request-handler.js';
+import { requireMember } from '../../conversations/member-access.js';
 
 /**
  * Typing and recording indicators: ephemeral over core NATS, never stored. Receivers drop an indicator
@@ -30,8 +30,7 @@ export class TypingHandler implements RequestHandler<'typing.set'> {
 
   async handle(conn: DeviceConnection, data: TypingDto): Promise<Record<string, never>> {
     const { state } = await this.conversations.load(data.conversationId);
-    if (state.status !== 'active' || !state.members.has(conn.userId))
-      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+    requireMember(state, conn.userId);
     this.bus.publishTyping({
       conversationId: data.conversationId,
       userId: conn.userId,

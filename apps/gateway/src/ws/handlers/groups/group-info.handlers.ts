@@ -6,6 +6,7 @@ import { ApiError } from '../../../http/api-error.js';
 import type { DeviceConnection } from '../../device-connection.js';
 import { GroupDto, UpdateInfoDto, UpdateSettingsDto } from '../../group-frames.dto.js';
 import type { RequestHandler } from '../request-handler.js';
+import { requireMember } from '../../../conversations/member-access.js';
 
 /** Renames the group or changes its description (admins only when the settings say so). */
 @Injectable()
@@ -55,9 +56,8 @@ export class GroupInfoHandler implements RequestHandler<'group.info'> {
 
   async handle(conn: DeviceConnection, data: GroupDto): Promise<GroupInfo> {
     const { state, version } = await this.conversations.load(data.conversationId);
-    if (state.status !== 'active' || state.kind !== 'group') throw new ApiError('NOT_FOUND', 'no such group');
-    if (!state.members.has(conn.userId))
-      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this group');
+    requireMember(state, conn.userId);
+    if (state.kind !== 'group') throw new ApiError('NOT_FOUND', 'no such group');
     return {
       conversationId: state.conversationId,
       subject: state.subject ?? '',

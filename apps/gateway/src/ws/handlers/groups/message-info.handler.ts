@@ -6,6 +6,7 @@ import { ApiError } from '../../../http/api-error.js';
 import type { DeviceConnection } from '../../device-connection.js';
 import { MessageInfoDto } from '../../group-frames.dto.js';
 import type { RequestHandler } from '../request-handler.js';
+import { requireMember } from '../../../conversations/member-access.js';
 
 const READ_LOOKUP_BATCH = 64;
 
@@ -26,9 +27,7 @@ export class MessageInfoHandler implements RequestHandler<'message.info'> {
     data: MessageInfoDto,
   ): Promise<{ conversationId: string; messageId: string; members: MemberStatus[] }> {
     const { state } = await this.conversations.load(data.conversationId);
-    if (state.status !== 'active') throw new ApiError('NOT_FOUND', 'no such conversation');
-    if (!state.members.has(conn.userId))
-      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+    requireMember(state, conn.userId);
     const ref = await this.timeline.ref(data.conversationId, data.messageId);
     if (!ref) throw new ApiError('NOT_FOUND', `no message ${data.messageId} in this conversation`);
     const delivered = new Map(

@@ -8,6 +8,7 @@ import { ReplyPrivatelyDto } from '../../group-frames.dto.js';
 import { OpenDirectHandler } from '../open-direct.handler.js';
 import { SendMessageHandler } from '../send-message.handler.js';
 import type { RequestHandler } from '../request-handler.js';
+import { requireMember } from '../../../conversations/member-access.js';
 
 /**
  * Replies to a group message in the 1:1 conversation with its author (opened if need be), quoting it:
@@ -27,9 +28,7 @@ export class ReplyPrivatelyHandler implements RequestHandler<'message.reply_priv
 
   async handle(conn: DeviceConnection, data: ReplyPrivatelyDto): Promise<SendResult> {
     const { state } = await this.conversations.load(data.groupConversationId);
-    if (state.status !== 'active') throw new ApiError('NOT_FOUND', 'no such conversation');
-    if (!state.members.has(conn.userId))
-      throw new ApiError('NOT_A_MEMBER', 'you are not a member of this conversation');
+    requireMember(state, conn.userId);
     const ref = await this.timeline.ref(data.groupConversationId, data.messageId);
     if (!ref) throw new ApiError('NOT_FOUND', `no message ${data.messageId} in this conversation`);
     if (ref.senderUserId === conn.userId)
