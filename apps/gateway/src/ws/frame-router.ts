@@ -4,9 +4,14 @@ import type { Logger } from 'pino';
 import { EventSchemaError, PersonalDataForgottenError } from '#libs/events';
 import { LOGGER, MetricsService } from '#libs/platform';
 import { FRAME_LIMIT_BYTES, REQUEST_TYPES, type ErrorBody, type RequestType } from '#libs/protocol';
+import type { LimitsConfig } from '../gateway.config.js';
 import { ApiError } from '../http/api-error.js';
+import { LIMITS_CONFIG } from '../tokens.js';
 import { validateDto } from '../http/validate-body.js';
 import type { DeviceConnection } from './device-connection.js';
+import { FairQueue } from './fair-queue.js';
+import { FrameCharges } from './frame-charges.js';
+import { SharedRateLimiter } from './rate-limiter.js';
 import { AckHandler } from './handlers/ack.handler.js';
 import { ConversationsHandler } from './handlers/conversations.handler.js';
 import { HeartbeatHandler } from './handlers/heartbeat.handler.js';
@@ -25,15 +30,39 @@ import { PresenceTracker } from '../presence/presence-tracker.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,64}$/;
 
+/** The parsed envelope of a raw frame, as far as it goes: its request id when it has a valid one. */
+function readEnvelope(bytes: Buffer): {
+  id: string | null;
+  envelope?: Record<string, unknown>;
+  json: boolean;
+} {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return { id: null, json: false };
+  }
+  const envelope =
+    typeof frame === 'object' && frame !== null && !Array.isArray(frame)
+      ? (frame as Record<string, unknown>)
+      : undefined;
+  const id = typeof envelope?.id === 'string' && REQUEST_ID.test(envelope.id) ? envelope.id : null;
+  return { id, json: true, ...(envelope ? { envelope } : {}) };
+}
+
+const toBytes = (raw: RawData): Buffer =>
+  Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
+
 /**
  * Every client frame goes through here: size, JSON, envelope, rate limit, DTO, handler. Whatever
  * happens, the client gets a result or a structured error with its request id, and the socket lives on.
- * Frames of one connection are handled in order.
+ * Frames of one connection are handled in order, one at a time; connections take turns (FairQueue), so
+ * a socket's backlog waits behind itself, not in front of other sockets' frames.
  */
 @Injectable()
 export class FrameRouter {
   private readonly handlers: ReadonlyMap<string, RequestHandler>;
-  private readonly queues = new WeakMap<DeviceConnection, Promise<void>>();
+  private readonly queue: FairQueue<DeviceConnection>;
   private readonly frames;
   private readonly latency;
 
@@ -53,9 +82,13 @@ export class FrameRouter {
     privacyGet: PrivacyGetHandler,
     privacySet: PrivacySetHandler,
     private readonly presence: PresenceTracker,
+    private readonly limiter: SharedRateLimiter,
+    private readonly charges: FrameCharges,
+    @Inject(LIMITS_CONFIG) limits: Readonly<LimitsConfig>,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
+    this.queue = new FairQueue(limits.MAX_FRAMES_IN_FLIGHT, limits.MAX_QUEUED_FRAMES_PER_SOCKET);
     const all: RequestHandler[] = [
       sync,
       send,
@@ -85,9 +118,25 @@ export class FrameRouter {
   }
 
   onFrame(conn: DeviceConnection, raw: RawData, isBinary: boolean): void {
-    const prev = this.queues.get(conn) ?? Promise.resolve();
-    const next = prev.then(() => this.process(conn, raw, isBinary));
-    this.queues.set(conn, next);
+    if (this.queue.push(conn, () => this.process(conn, raw, isBinary))) return;
+    // The socket already has its maximum waiting: refused now, without a turn or a Redis round trip.
+    const bytes = toBytes(raw);
+    const id = !isBinary && bytes.length <= FRAME_LIMIT_BYTES ? readEnvelope(bytes).id : null;
+    conn.send({
+      type: 'error',
+      id,
+      error: {
+        code: 'RATE_LIMITED',
+        message: 'too many frames waiting on this socket',
+        details: { retryAfterMs: 100 },
+      },
+    });
+    this.frames.inc({ type: 'unknown', outcome: 'RATE_LIMITED' });
+  }
+
+  /** The socket closed: its waiting frames are dropped (nobody would read their answers). */
+  forget(conn: DeviceConnection): void {
+    this.queue.drop(conn);
   }
 
   private async process(conn: DeviceConnection, raw: RawData, isBinary: boolean): Promise<void> {
@@ -95,27 +144,18 @@ export class FrameRouter {
     let type = 'unknown';
     const started = performance.now();
     try {
-      const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
+      const bytes = toBytes(raw);
       if (isBinary) throw new ApiError('MALFORMED_FRAME', 'frames are JSON text');
       // Parsed before the size check (ws already caps frames at HARD_FRAME_LIMIT_BYTES), so that even an
       // oversized frame's error carries its request id.
-      let frame: unknown;
-      try {
-        frame = JSON.parse(bytes.toString('utf8'));
-      } catch {
-        frame = undefined;
-      }
-      const envelope =
-        typeof frame === 'object' && frame !== null && !Array.isArray(frame)
-          ? (frame as Record<string, unknown>)
-          : undefined;
-      if (typeof envelope?.id === 'string' && REQUEST_ID.test(envelope.id)) id = envelope.id;
+      const { envelope, json, ...parsed } = readEnvelope(bytes);
+      id = parsed.id;
       if (bytes.length > FRAME_LIMIT_BYTES) {
         throw new ApiError('FRAME_TOO_LARGE', `frames are limited to ${FRAME_LIMIT_BYTES} bytes`, {
           limit: FRAME_LIMIT_BYTES,
         });
       }
-      if (frame === undefined) throw new ApiError('MALFORMED_FRAME', 'the frame is not valid JSON');
+      if (!json) throw new ApiError('MALFORMED_FRAME', 'the frame is not valid JSON');
       if (!envelope) throw new ApiError('MALFORMED_FRAME', 'a frame is a JSON object');
       if (id === null)
         throw new ApiError('MALFORMED_FRAME', 'id: a request id of 1-64 printable characters is required');
@@ -127,9 +167,11 @@ export class FrameRouter {
       type = handler.type;
       // Any frame of an authenticated device counts as activity (a heartbeat piggybacked on it).
       this.presence.touch(conn.userId, conn.deviceId);
-      const wait = handler.limit ? handler.limit(conn) : conn.limiter.take();
-      if (wait > 0)
-        throw new ApiError('RATE_LIMITED', 'too many frames from this device', { retryAfterMs: wait });
+      const refused = await this.limiter.take(this.charges.of(conn, handler.type, envelope.data));
+      if (refused)
+        throw new ApiError('RATE_LIMITED', `over the budget of ${refused.budget.what}`, {
+          retryAfterMs: refused.waitMs,
+        });
       const data = validateDto(handler.dto, envelope.data ?? {});
       const result = await handler.handle(conn, data as never);
       conn.send({ type: 'result', id, data: result });
