@@ -61,7 +61,7 @@ export class MessagingConfig {
   @ToInt()
   @IsInt({ message: 'frame cost units per second a device may spend on average' })
   @Min(1, { message: 'at least 1' })
-  RATE_LIMIT_FRAMES_PER_SECOND = 100;
+  RATE_LIMIT_FRAMES_PER_SECOND = 50;
 
   @ToInt()
   @IsInt({ message: 'frame cost units a device may spend in a burst' })
@@ -77,7 +77,7 @@ export class LimitsConfig {
   @ToInt()
   @IsInt({ message: 'frame cost units per second all devices of an account may spend on average' })
   @Min(1, { message: 'at least 1' })
-  RATE_LIMIT_ACCOUNT_PER_SECOND = 200;
+  RATE_LIMIT_ACCOUNT_PER_SECOND = 100;
 
   @ToInt()
   @IsInt({ message: 'frame cost units all devices of an account may spend in a burst' })
