@@ -38,6 +38,7 @@ describe('sessions and budgets shared by every gateway (two gateways)', () => {
         RATE_LIMIT_ACCOUNT_PER_SECOND: String(RATE),
         RATE_LIMIT_ACCOUNT_BURST: String(ACCOUNT_BURST),
         MAX_SOCKETS_PER_DEVICE: '2',
+        CONVERSATIONS_PER_HOUR: '3',
       },
     });
   });
@@ -145,6 +146,34 @@ describe('sessions and budgets shared by every gateway (two gateways)', () => {
       limited.every((a) => typeof (a.error?.details as { retryAfterMs?: number }).retryAfterMs === 'number'),
     );
     for (const s of sockets) s.close();
+  });
+
+  test('a frame costs what it asks for: two syncs spend the budget forty pings would', async () => {
+    const device = await signUp(stack);
+    const socket = await FrameSocket.open(stack.wsUrls[0]!, device.tokens.accessToken);
+    assert.equal((await socket.request('sync')).type, 'result');
+    assert.equal((await socket.request('sync')).type, 'result');
+    const third = await socket.request('sync');
+    assert.equal(third.error?.code, 'RATE_LIMITED', JSON.stringify(third));
+    assert.match(third.error!.message, /this device/);
+    socket.close();
+  });
+
+  test('groups created and chats opened are limited per account per hour', async () => {
+    const [creator, other] = [await signUp(stack), await signUp(stack)];
+    const socket = await FrameSocket.open(stack.wsUrls[0]!, creator.tokens.accessToken);
+    for (let i = 0; i < 3; i++) {
+      const created = await socket.request('group.create', { subject: `g${i}`, members: [] });
+      assert.equal(created.type, 'result', JSON.stringify(created));
+    }
+    const fourth = await socket.request('group.create', { subject: 'one too many', members: [] });
+    assert.equal(fourth.error?.code, 'RATE_LIMITED', JSON.stringify(fourth));
+    assert.match(fourth.error!.message, /per hour/);
+    assert.ok((fourth.error!.details as { retryAfterMs: number }).retryAfterMs > 60_000);
+    const direct = await socket.request('conversation.open_direct', { userId: other.userId });
+    assert.equal(direct.error?.code, 'RATE_LIMITED', 'opening a chat draws on the same allowance');
+    assert.equal((await socket.request('ping')).type, 'result', 'other frames go on');
+    socket.close();
   });
 
   test('devices of one account share the account budget', async () => {
