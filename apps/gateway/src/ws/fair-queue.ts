@@ -30,6 +30,11 @@ export class FairQueue<K> {
     return true;
   }
 
+  /** Whether the key may queue another task. */
+  hasRoom(key: K): boolean {
+    return (this.queues.get(key)?.length ?? 0) < this.maxQueuedPerKey;
+  }
+
   /** Forgets what a key still has waiting (its socket closed); a running task finishes. */
   drop(key: K): void {
     this.queues.delete(key);

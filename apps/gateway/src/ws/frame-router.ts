@@ -11,7 +11,7 @@ import { validateDto } from '../http/validate-body.js';
 import type { DeviceConnection } from './device-connection.js';
 import { FairQueue } from './fair-queue.js';
 import { FrameCharges } from './frame-charges.js';
-import { SharedRateLimiter } from './rate-limiter.js';
+import { SharedRateLimiter, type Refusal } from './rate-limiter.js';
 import { AckHandler } from './handlers/ack.handler.js';
 import { ConversationsHandler } from './handlers/conversations.handler.js';
 import { HeartbeatHandler } from './handlers/heartbeat.handler.js';
@@ -50,14 +50,26 @@ function readEnvelope(bytes: Buffer): {
   return { id, json: true, ...(envelope ? { envelope } : {}) };
 }
 
+/** A frame as it arrived: refused already, or a request being charged, handled in its socket's turn. */
+type Arrival =
+  | { readonly kind: 'refused'; readonly id: string | null; readonly error: unknown }
+  | {
+      readonly kind: 'request';
+      readonly id: string;
+      readonly handler: RequestHandler;
+      readonly data: unknown;
+      readonly charge: Promise<Refusal | undefined | Error>;
+    };
+
 const toBytes = (raw: RawData): Buffer =>
   Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
 
 /**
- * Every client frame goes through here: size, JSON, envelope, rate limit, DTO, handler. Whatever
- * happens, the client gets a result or a structured error with its request id, and the socket lives on.
- * Frames of one connection are handled in order, one at a time; connections take turns (FairQueue), so
- * a socket's backlog waits behind itself, not in front of other sockets' frames.
+ * Every client frame goes through here: size, JSON, envelope and budget on arrival; then, in its turn,
+ * DTO and handler. Whatever happens, the client gets a result or a structured error with its request
+ * id, and the socket lives on. Frames of one connection are handled in order, one at a time;
+ * connections take turns (FairQueue), so a socket's backlog waits behind itself, not in front of other
+ * sockets' frames.
  */
 @Injectable()
 export class FrameRouter {
@@ -118,20 +130,25 @@ export class FrameRouter {
   }
 
   onFrame(conn: DeviceConnection, raw: RawData, isBinary: boolean): void {
-    if (this.queue.push(conn, () => this.process(conn, raw, isBinary))) return;
-    // The socket already has its maximum waiting: refused now, without a turn or a Redis round trip.
-    const bytes = toBytes(raw);
-    const id = !isBinary && bytes.length <= FRAME_LIMIT_BYTES ? readEnvelope(bytes).id : null;
-    conn.send({
-      type: 'error',
-      id,
-      error: {
-        code: 'RATE_LIMITED',
-        message: 'too many frames waiting on this socket',
-        details: { retryAfterMs: 100 },
-      },
-    });
-    this.frames.inc({ type: 'unknown', outcome: 'RATE_LIMITED' });
+    const started = performance.now();
+    if (!this.queue.hasRoom(conn)) {
+      // The socket already has its maximum waiting: refused now, without a turn or a Redis round trip.
+      const bytes = toBytes(raw);
+      const id = !isBinary && bytes.length <= FRAME_LIMIT_BYTES ? readEnvelope(bytes).id : null;
+      conn.send({
+        type: 'error',
+        id,
+        error: {
+          code: 'RATE_LIMITED',
+          message: 'too many frames waiting on this socket',
+          details: { retryAfterMs: 100 },
+        },
+      });
+      this.frames.inc({ type: 'unknown', outcome: 'RATE_LIMITED' });
+      return;
+    }
+    const arrival = this.arrive(conn, raw, isBinary);
+    this.queue.push(conn, () => this.process(conn, arrival, started));
   }
 
   /** The socket closed: its waiting frames are dropped (nobody would read their answers). */
@@ -139,10 +156,12 @@ export class FrameRouter {
     this.queue.drop(conn);
   }
 
-  private async process(conn: DeviceConnection, raw: RawData, isBinary: boolean): Promise<void> {
+  /**
+   * Reads a frame as it arrives and starts charging it: the Redis round trip of the budget check then
+   * overlaps the frames ahead of it on the socket instead of adding to the socket's serial path.
+   */
+  private arrive(conn: DeviceConnection, raw: RawData, isBinary: boolean): Arrival {
     let id: string | null = null;
-    let type = 'unknown';
-    const started = performance.now();
     try {
       const bytes = toBytes(raw);
       if (isBinary) throw new ApiError('MALFORMED_FRAME', 'frames are JSON text');
@@ -157,24 +176,39 @@ export class FrameRouter {
       }
       if (!json) throw new ApiError('MALFORMED_FRAME', 'the frame is not valid JSON');
       if (!envelope) throw new ApiError('MALFORMED_FRAME', 'a frame is a JSON object');
-      if (id === null)
+      const requestId = parsed.id;
+      if (requestId === null)
         throw new ApiError('MALFORMED_FRAME', 'id: a request id of 1-64 printable characters is required');
       if (typeof envelope.type !== 'string')
         throw new ApiError('MALFORMED_FRAME', 'type: a string is required');
       const handler = this.handlers.get(envelope.type);
       if (!handler)
         throw new ApiError('UNKNOWN_FRAME_TYPE', `unknown frame type "${envelope.type.slice(0, 64)}"`);
-      type = handler.type;
       // Any frame of an authenticated device counts as activity (a heartbeat piggybacked on it).
       this.presence.touch(conn.userId, conn.deviceId);
-      const refused = await this.limiter.take(this.charges.of(conn, handler.type, envelope.data));
+      const charge = this.limiter
+        .take(this.charges.of(conn, handler.type, envelope.data))
+        .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      return { kind: 'request', id: requestId, handler, data: envelope.data, charge };
+    } catch (err) {
+      return { kind: 'refused', id, error: err };
+    }
+  }
+
+  private async process(conn: DeviceConnection, arrival: Arrival, started: number): Promise<void> {
+    const { id } = arrival;
+    const type = arrival.kind === 'request' ? arrival.handler.type : 'unknown';
+    try {
+      if (arrival.kind === 'refused') throw arrival.error;
+      const refused = await arrival.charge;
+      if (refused instanceof Error) throw refused;
       if (refused)
         throw new ApiError('RATE_LIMITED', `over the budget of ${refused.budget.what}`, {
           retryAfterMs: refused.waitMs,
         });
-      const data = validateDto(handler.dto, envelope.data ?? {});
-      const result = await handler.handle(conn, data as never);
-      conn.send({ type: 'result', id, data: result });
+      const data = validateDto(arrival.handler.dto, arrival.data ?? {});
+      const result = await arrival.handler.handle(conn, data as never);
+      conn.send({ type: 'result', id: arrival.id, data: result });
       this.frames.inc({ type, outcome: 'ok' });
     } catch (err) {
       const error = this.toErrorBody(err, conn, type);
