@@ -20,6 +20,7 @@ import { ConversationRepository } from './conversations/conversation.repository.
 import { ProjectionFloor } from './conversations/projection-floor.js';
 import type { gatewayConfigSpec } from './gateway.config.js';
 import { ApiErrorFilter } from './http/api-error.filter.js';
+import { RouteLimits } from './http/route-limits.js';
 import { MessageIdService } from './ids/message-id.service.js';
 import { MediaController } from './media/media.controller.js';
 import { NotificationSettingsController } from './notifications/notification-settings.controller.js';
@@ -30,6 +31,7 @@ import {
   AUTH_CONFIG,
   CODE_SENDER,
   GROUPS_CONFIG,
+  LIMITS_CONFIG,
   MEDIA_CONFIG,
   MESSAGING_CONFIG,
   PRESENCE_CONFIG,
@@ -55,6 +57,10 @@ import { SendMessageHandler } from './ws/handlers/send-message.handler.js';
 import { SyncHandler } from './ws/handlers/sync.handler.js';
 import { TypingHandler } from './ws/handlers/typing.handler.js';
 import { LiveSessions } from './ws/live-sessions.js';
+import { DeviceSockets } from './ws/device-sockets.js';
+import { FrameCharges } from './ws/frame-charges.js';
+import { SharedRateLimiter } from './ws/rate-limiter.js';
+import { SessionControl } from './ws/session-control.js';
 import { CreateGroupHandler } from './ws/handlers/groups/create-group.handler.js';
 import {
   GroupInfoHandler,
@@ -108,12 +114,18 @@ export class GatewayModule {
       providers: [
         { provide: AUTH_CONFIG, useValue: config.auth },
         { provide: MESSAGING_CONFIG, useValue: config.messaging },
+        { provide: LIMITS_CONFIG, useValue: config.limits },
         { provide: MEDIA_CONFIG, useValue: config.media },
         { provide: GROUPS_CONFIG, useValue: config.groups },
         { provide: PRESENCE_CONFIG, useValue: config.presence },
         { provide: CODE_SENDER, inject: [LOGGER], useFactory: (log: Logger) => new LogCodeSender(log) },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         TokenService,
+        SharedRateLimiter,
+        RouteLimits,
+        FrameCharges,
+        SessionControl,
+        DeviceSockets,
         VerificationCodeService,
         DeviceAuthGuard,
         UserRepository,

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Ip, Post } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { REDIS } from '#libs/redis';
 import { CLOCK, type Clock } from '#libs/platform';
 import { UserRepository } from '../accounts/user.repository.js';
 import { ApiError } from '../http/api-error.js';
+import { RouteLimits } from '../http/route-limits.js';
 import { validateDto } from '../http/validate-body.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
@@ -22,6 +23,7 @@ export class AuthController {
     private readonly codes: VerificationCodeService,
     private readonly tokens: TokenService,
     private readonly users: UserRepository,
+    private readonly limits: RouteLimits,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -29,8 +31,9 @@ export class AuthController {
 
   @Post('code')
   @HttpCode(202)
-  async requestCode(@Body() body: unknown): Promise<{ expiresInSeconds: number }> {
+  async requestCode(@Body() body: unknown, @Ip() ip: string): Promise<{ expiresInSeconds: number }> {
     const { phone } = validateDto(RequestCodeDto, body);
+    await this.limits.codeRequest(ip);
     return this.codes.request(phone);
   }
 
@@ -54,8 +57,9 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
-  async refresh(@Body() body: unknown): Promise<TokenPair> {
+  async refresh(@Body() body: unknown, @Ip() ip: string): Promise<TokenPair> {
     const { refreshToken } = validateDto(RefreshDto, body);
+    await this.limits.refresh(ip);
     return this.tokens.refresh(refreshToken);
   }
 

@@ -5,7 +5,5 @@ import type { DeviceConnection } from '../device-connection.js';
 export interface RequestHandler<T extends RequestType = RequestType> {
   readonly type: T;
   readonly dto: new () => object;
-  /** A rate limit of its own instead of the device's frame budget: 0 when allowed, else ms to wait. */
-  limit?(conn: DeviceConnection): number;
   handle(conn: DeviceConnection, data: Requests[T]['data']): Promise<Requests[T]['result']>;
 }

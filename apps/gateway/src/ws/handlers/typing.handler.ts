@@ -24,10 +24,6 @@ export class TypingHandler implements RequestHandler<'typing.set'> {
     @Inject(PRESENCE_CONFIG) private readonly config: Readonly<PresenceConfig>,
   ) {}
 
-  limit(conn: DeviceConnection): number {
-    return conn.typingLimiter.take();
-  }
-
   async handle(conn: DeviceConnection, data: TypingDto): Promise<Record<string, never>> {
     const { state } = await this.conversations.load(data.conversationId);
     requireMember(state, conn.userId);
