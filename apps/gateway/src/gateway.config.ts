@@ -66,6 +66,16 @@ export class MessagingConfig {
   @IsInt({ message: 'frames a device may send in a burst' })
   @Min(1, { message: 'at least 1' })
   RATE_LIMIT_BURST = 200;
+
+  /**
+   * Inbox entries a sync pushes to a device before that device acknowledges some: a device with a large
+   * backlog gets a window, then more as it acknowledges (docs/protocol.md, "Delivery").
+   */
+  @ToInt()
+  @IsInt({ message: 'unacknowledged entries a sync pushes to one device at most' })
+  @Min(10, { message: 'at least 10' })
+  @Max(10_000, { message: 'at most 10000' })
+  SYNC_WINDOW = 1000;
 }
 
 export class GroupsConfig {

@@ -53,6 +53,7 @@ import { PrivacyGetHandler, PrivacySetHandler } from './ws/handlers/privacy.hand
 import { ReadHandler } from './ws/handlers/read.handler.js';
 import { SendMessageHandler } from './ws/handlers/send-message.handler.js';
 import { SyncHandler } from './ws/handlers/sync.handler.js';
+import { SyncSessions } from './ws/sync-sessions.js';
 import { TypingHandler } from './ws/handlers/typing.handler.js';
 import { LiveSessions } from './ws/live-sessions.js';
 import { CreateGroupHandler } from './ws/handlers/groups/create-group.handler.js';
@@ -123,6 +124,7 @@ export class GatewayModule {
         MediaService,
         LiveSessions,
         SyncHandler,
+        SyncSessions,
         SendMessageHandler,
         AckHandler,
         ReadHandler,
