@@ -111,7 +111,7 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     this.heartbeatMs = options.heartbeatIntervalMs ?? 5000;
   }
 
-  /** Resolves once the first sync is done: every pending entry has been emitted. */
+  /** Resolves once the first sync is answered: its first window of pending entries has been emitted. */
   connect(): Promise<void> {
     this.stopped = false;
     const done = new Promise<void>((resolve, reject) => (this.firstSync = { resolve, reject }));
