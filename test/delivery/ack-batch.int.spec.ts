@@ -50,16 +50,16 @@ describe('acknowledging 500 inbox entries', () => {
       payload: JSON.stringify({ n: i }),
     }));
     await inbox.add(entries);
-    const asked = [...entries.map((e) => ({ partition: e.partition, seq: e.seq })), { partition: 0, seq: 99 }];
+    const asked = [
+      ...entries.map((e) => ({ partition: e.partition, seq: e.seq })),
+      { partition: 0, seq: 99 },
+    ];
 
     statements = 0;
     const found = await inbox.findMany('u1', 'd1', asked);
     assert.ok(statements <= 6, `lookup took ${statements} statements`);
     assert.equal(found.length, 500, 'every stored entry found, the unknown one not');
-    assert.deepEqual(
-      new Set(found.map((e) => e.payload)),
-      new Set(entries.map((e) => e.payload)),
-    );
+    assert.deepEqual(new Set(found.map((e) => e.payload)), new Set(entries.map((e) => e.payload)));
 
     statements = 0;
     await inbox.remove('u1', 'd1', asked);

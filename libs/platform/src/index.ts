@@ -7,3 +7,4 @@ export * from './health/readiness.service.js';
 export * from './platform.module.js';
 export * from './bootstrap.js';
 export * from './periodic-task.js';
+export * from './dependency-errors.js';
