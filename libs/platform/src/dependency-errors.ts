@@ -48,8 +48,17 @@ const CLIENT_UNAVAILABLE_CODES = new Set([
   'CONNECTION_DRAINING',
 ]);
 
+/** Thrown by our own code when what it waits for (another process's progress, say) is not there yet. */
+export class DependencyUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
 export function isDependencyUnavailable(err: unknown, depth = 0): boolean {
   if (!(err instanceof Error) || depth > 3) return false;
+  if (err instanceof DependencyUnavailableError) return true;
   const { name } = err;
   const code = (err as { code?: unknown }).code;
   if (CASSANDRA_UNAVAILABLE.has(name)) return true;
