@@ -16,13 +16,14 @@ export class TcpProxy {
   ) {}
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((client) => proxy!.accept(client, targetHost, targetPort));
+    const handler: { accept?: (client: Socket) => void } = {};
+    const server = createServer((client) => handler.accept?.(client));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const address = server.address();
     if (!address || typeof address === 'string') throw new Error('proxy: no port');
-    proxy = new TcpProxy(server, address.port);
+    const proxy = new TcpProxy(server, address.port);
+    handler.accept = (client) => proxy.accept(client, targetHost, targetPort);
     return proxy;
   }
 
