@@ -60,37 +60,48 @@ export class InboxBacklog {
   /** Pushes the first window (or the whole backlog if it fits). */
   async start(): Promise<void> {
     this.conn.beginSync();
+    this.filling = this.fill();
     try {
-      await this.fill();
+      await this.filling;
     } catch (err) {
       this.stop();
       throw err;
+    } finally {
+      this.filling = undefined;
     }
+    this.refillIfRoom(); // acknowledgements that came while the first window went out
   }
 
   /** The device acknowledged these entries: room in the window for the next ones. */
   acked(ids: readonly string[]): void {
     for (const id of ids) this.outstanding.delete(id);
-    if (this.done || this.stopped || this.filling) return;
-    if (this.outstanding.size > this.settings.window / 2) return; // refill in batches, not one by one
-    this.refill();
+    this.refillIfRoom();
   }
 
-  /** A newer sync replaces this one; the connection's held-back entries are then its to release. */
+  /** Stops pushing: the socket closed, or the first window failed (the client syncs again). */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retry);
   }
 
-  private refill(): void {
+  /** Refills in batches, once at most half the window is left unacknowledged, not entry by entry. */
+  private refillIfRoom(): void {
+    if (this.done || this.stopped || this.filling || this.retry) return;
+    if (this.outstanding.size > this.settings.window / 2) return;
     this.filling = this.fill()
       .catch((err: unknown) => {
         // A dependency that is down: try again later (the device may have nothing more to acknowledge).
         this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sync backlog: retrying');
-        this.retry = setTimeout(() => this.refill(), RETRY_MS);
+        this.retry = setTimeout(() => {
+          this.retry = undefined;
+          this.refillIfRoom();
+        }, RETRY_MS);
         this.retry.unref();
       })
-      .finally(() => (this.filling = undefined));
+      .finally(() => {
+        this.filling = undefined;
+        this.refillIfRoom(); // acknowledgements that came while this window went out
+      });
   }
 
   private async fill(): Promise<void> {
