@@ -250,4 +250,44 @@ describe('an entry below the cursor stays pending until its device acknowledges 
     await raw.closed();
     await carol.disconnect();
   });
+
+  test('ack of 500 entries this connection never pushed: all acknowledged in one frame, each a delivered tick', async () => {
+    const carol = await signUp(stack);
+    const dan = await signUp(stack);
+    await carol.connect();
+    const { conversationId } = await carol.chat.openDirect(dan.userId);
+    const url = stack.wsUrls[0]!;
+    // Online, Dan's first socket gets every message live (live entries are not windowed) and acks none.
+    const first = await RawDevice.connect(url, dan.tokens.accessToken);
+    const ids: string[] = [];
+    for (let i = 0; i < 500; i += 25) {
+      const batch = Array.from({ length: 25 }, (_, k) => carol.chat.send(conversationId, `a${i + k}`));
+      for (const r of await Promise.all(batch)) ids.push(r.messageId);
+    }
+    for (const id of ids) await first.waitFor(id);
+    const entries = ids.map((id) => first.entryIds.get(id)!);
+    await first.closed();
+    // A new socket: its sync pushes one window; the other 480 entries are unknown to it.
+    const second = await RawDevice.connect(url, dan.tokens.accessToken);
+    assert.equal(second.entryLog.length, WINDOW);
+    const r = await second.request<{ acked: number }>('ack', { entries });
+    assert.equal(r.acked, 500);
+    await eventually(
+      async () => {
+        const ticked = new Set(
+          carol.receipts
+            .filter((x) => x.conversationId === conversationId && x.status === 'delivered')
+            .flatMap((x) => x.messageIds ?? []),
+        );
+        return ids.every((id) => ticked.has(id));
+      },
+      30_000,
+      'a delivered tick for each of the 500',
+    );
+    await second.closed();
+    const third = await RawDevice.connect(url, dan.tokens.accessToken);
+    assert.equal(third.entryLog.length, 0, 'nothing pending');
+    await third.closed();
+    await carol.disconnect();
+  });
 });
