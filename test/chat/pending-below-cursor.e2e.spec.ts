@@ -194,7 +194,7 @@ describe('an entry below the cursor stays pending until its device acknowledges 
         }
         await reconnectAndCheck();
       }),
-      { numRuns: 6 },
+      { numRuns: 10 },
     );
     assert.ok(
       [...acked, ...pending].some((id) => id.startsWith('0:')) &&

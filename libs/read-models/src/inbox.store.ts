@@ -28,7 +28,7 @@ export interface InboxEntry extends LogPosition {
 /**
  * Per-device inboxes and their cursors (tables inbox_by_device, device_cursors). A row is a pending
  * entry: it is deleted when its device acknowledges it (or expires with the retention window), so the
- * inbox itself is the set of entries a device has not acknowledged. The cursor (column acked_seq) is a
+ * inbox itself is the set of entries a device has not acknowledged. The cursor (column floor_seq) is a
  * floor per partition below which the device has no pending entry (docs/protocol.md).
  */
 export class InboxStore {
@@ -140,12 +140,17 @@ export class InboxStore {
     ]);
   }
 
+  /** The device's floor per partition (column floor_seq; acked_seq held the old meaning, not a floor). */
   async cursor(userId: string, deviceId: string): Promise<Map<number, number>> {
     const rs = await this.cql.execute(
-      'SELECT partition, acked_seq FROM device_cursors WHERE user_id = ? AND device_id = ?',
+      'SELECT partition, floor_seq FROM device_cursors WHERE user_id = ? AND device_id = ?',
       [userId, deviceId],
     );
-    return new Map(rs.rows.map((r) => [r.get('partition') as number, Number(r.get('acked_seq'))]));
+    return new Map(
+      rs.rows
+        .filter((r) => r.get('floor_seq') !== null)
+        .map((r) => [r.get('partition') as number, Number(r.get('floor_seq'))]),
+    );
   }
 
   /** Saves floors; each partition's only ever rises (a slower, older ack cannot lower it). */
@@ -154,7 +159,7 @@ export class InboxStore {
       [...cursor.entries()].map(([p, seq]) =>
         // USING TIMESTAMP seq: a slower, older ack can never move the cursor back.
         this.cql.execute(
-          `UPDATE device_cursors USING TIMESTAMP ${Math.floor(seq)} SET acked_seq = ? WHERE user_id = ? AND device_id = ? AND partition = ?`,
+          `UPDATE device_cursors USING TIMESTAMP ${Math.floor(seq)} SET floor_seq = ? WHERE user_id = ? AND device_id = ? AND partition = ?`,
           [seq, userId, deviceId, p],
         ),
       ),
