@@ -3,6 +3,7 @@ import { BoundedMap } from './bounded-map.js';
 
 const DELIVERED_CACHE = 20_000;
 const READ_CACHE = 2_000;
+const UNCHECKED_MAX = 100_000;
 /** How far below a sender's new "read by all" limit its latest message is searched. */
 const READ_WINDOW = 200;
 
@@ -53,6 +54,11 @@ export class GroupReceipts {
   private readonly reads = new BoundedMap<string, ReadState>(READ_CACHE);
   /** Read-state work of one conversation, one at a time: it reads and moves markers across awaits. */
   private readonly readChains = new Map<string, Promise<unknown>>();
+  /**
+   * Conversations where a member's sending moved a marker while their read state was not loaded: the
+   * next receipt loads it and checks. Elsewhere a receipt with no marker of its own loads nothing.
+   */
+  private readonly unchecked = new Set<string>();
 
   constructor(
     private readonly receipts: ReceiptStore,
@@ -121,7 +127,8 @@ export class GroupReceipts {
    * before). Call after the durable marker is written. With `deliverNow`, returns the "read by all"
    * aggregates now due, except to the users in `busy` (who get another entry at this log position: one
    * entry per position and device); those wait for the conversation's next receipt. Without it, only
-   * moves the marker (a MessageSent: every member gets the message at its position).
+   * moves the marker (a MessageSent: every member gets the message at its position), and only in memory
+   * already loaded: a large group's message never waits for its members' markers to be read.
    */
   markerMoved(
     conversationId: string,
@@ -169,7 +176,17 @@ export class GroupReceipts {
     busy: ReadonlySet<string>,
     deliverNow: boolean,
   ): Promise<Aggregates<ReadAggregate[]>> {
+    const cached = this.reads.has(conversationId);
+    if (!cached && !deliverNow) {
+      this.unchecked.add(conversationId); // the marker is durable: a later load reads it
+      // Bounded: a check dropped here happens at the group's next read or next message instead.
+      if (this.unchecked.size > UNCHECKED_MAX)
+        this.unchecked.delete(this.unchecked.values().next().value as string);
+      return { send: [], commit: nothing };
+    }
+    if (!cached && !move && !this.unchecked.has(conversationId)) return { send: [], commit: nothing };
     const state = await this.readState(conversationId, members);
+    this.unchecked.delete(conversationId);
     if (move && (state.marks.get(move.userId) ?? 0) <= move.seq) {
       state.marks.set(move.userId, move.seq);
       state.movedBy.set(move.userId, move.deviceId);
