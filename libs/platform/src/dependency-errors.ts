@@ -6,12 +6,8 @@
  * so this package needs none of them.
  */
 
-/** cassandra-driver error classes raised when no replica answered in time or at all. */
-const CASSANDRA_UNAVAILABLE = new Set([
-  'NoHostAvailableError',
-  'OperationTimedOutError',
-  'BusyConnectionError',
-]);
+/** cassandra-driver error classes raised when no replica answered in time. */
+const CASSANDRA_UNAVAILABLE = new Set(['OperationTimedOutError', 'BusyConnectionError']);
 /** Server response codes (ResponseError.code) that mean "try again later". */
 const CASSANDRA_RETRYABLE_CODES = new Set([
   0x1000, // unavailable
@@ -56,14 +52,28 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
+/**
+ * cassandra-driver's "All host(s) tried for query failed" says only that every host failed: unavailable
+ * when none of them answered with an error about the query itself (an unknown table, a statement the
+ * server no longer has prepared: those fail the same way every time).
+ */
+function noHostAnswered(err: Error): boolean {
+  const inner = Object.values((err as { innerErrors?: Record<string, unknown> }).innerErrors ?? {});
+  return inner.every(
+    (e) => !(e instanceof Error && e.name === 'ResponseError') || isDependencyUnavailable(e),
+  );
+}
+
 export function isDependencyUnavailable(err: unknown, depth = 0): boolean {
   if (!(err instanceof Error) || depth > 3) return false;
   if (err instanceof DependencyUnavailableError) return true;
   const { name } = err;
   const code = (err as { code?: unknown }).code;
   if (CASSANDRA_UNAVAILABLE.has(name)) return true;
-  if (name === 'ResponseError' && typeof code === 'number' && CASSANDRA_RETRYABLE_CODES.has(code))
-    return true;
+  if (name === 'ResponseError') return typeof code === 'number' && CASSANDRA_RETRYABLE_CODES.has(code);
+  if (name === 'NoHostAvailableError') return noHostAnswered(err);
+  // cassandra-driver's "Socket was closed" (a DriverError): the connection went away mid-request.
+  if ((err as { isSocketError?: unknown }).isSocketError === true) return true;
   if (CLIENT_UNAVAILABLE_NAMES.has(name)) return true;
   if (typeof code === 'string' && (SOCKET_CODES.has(code) || CLIENT_UNAVAILABLE_CODES.has(code))) return true;
   if (/Connection is closed|Stream isn't writeable|connection closed/i.test(err.message)) return true;
