@@ -55,6 +55,7 @@ import { PrivacyGetHandler, PrivacySetHandler } from './ws/handlers/privacy.hand
 import { ReadHandler } from './ws/handlers/read.handler.js';
 import { SendMessageHandler } from './ws/handlers/send-message.handler.js';
 import { SyncHandler } from './ws/handlers/sync.handler.js';
+import { SyncSessions } from './ws/sync-sessions.js';
 import { TypingHandler } from './ws/handlers/typing.handler.js';
 import { LiveSessions } from './ws/live-sessions.js';
 import { DeviceSockets } from './ws/device-sockets.js';
@@ -135,6 +136,7 @@ export class GatewayModule {
         MediaService,
         LiveSessions,
         SyncHandler,
+        SyncSessions,
         SendMessageHandler,
         AckHandler,
         ReadHandler,
