@@ -40,7 +40,15 @@ async function closeClient(client: ChatClient): Promise<void> {
 describe('an entry below the cursor stays pending until its device acknowledges it', () => {
   before(async () => {
     stack = await ChatStack.start({
-      overrides: { CHAT_STREAM_PARTITIONS: String(PARTITIONS), SYNC_WINDOW: String(WINDOW) },
+      overrides: {
+        CHAT_STREAM_PARTITIONS: String(PARTITIONS),
+        SYNC_WINDOW: String(WINDOW),
+        // The property test reconnects (a sync costs 20 units) far faster than a device's budget allows.
+        RATE_LIMIT_FRAMES_PER_SECOND: '1000',
+        RATE_LIMIT_BURST: '5000',
+        RATE_LIMIT_ACCOUNT_PER_SECOND: '1000',
+        RATE_LIMIT_ACCOUNT_BURST: '5000',
+      },
     });
   });
   after(() => stack.stop());

@@ -78,6 +78,10 @@ export class RawDevice {
           clearTimeout(timer);
           device.syncResult = frame.data as RawDevice['syncResult'];
           resolve(device);
+        } else if (frame.type === 'error' && frame.id === 'sync-1') {
+          clearTimeout(timer);
+          ws.close();
+          reject(new Error(`raw device: sync refused with ${frame.error.code}`));
         }
       });
       ws.once('error', (err) => {
