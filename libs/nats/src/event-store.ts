@@ -73,10 +73,15 @@ export class EventStore<E extends EventEnvelope> {
    */
   async read(stream: string, subject: string, fromSequence = 1): Promise<StoredEvent<E>[]> {
     const out: StoredEvent<E>[] = [];
-    for (let seq = Math.max(1, fromSequence); ; ) {
+    for (let seq = Math.max(1, fromSequence); ;) {
       const msg = await this.jsm.direct.getMessage(stream, { seq, next_by_subj: subject });
       if (!msg) return out;
-      out.push({ event: await this.codec.decode(msg.data), subject: msg.subject, stream, streamSequence: msg.seq });
+      out.push({
+        event: await this.codec.decode(msg.data),
+        subject: msg.subject,
+        stream,
+        streamSequence: msg.seq,
+      });
       seq = msg.seq + 1;
     }
   }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { UserCommandHandler } from '#libs/nats';
 import type { Redis } from 'ioredis';
 import { REDIS } from '#libs/redis';
 import { CLOCK, type Clock } from '#libs/platform';
-import { UserRepository } from '../accounts/user.repository.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, accepted } from '../http/api-error.js';
 import { validateDto } from '../http/validate-body.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
@@ -21,7 +21,7 @@ export class AuthController {
   constructor(
     private readonly codes: VerificationCodeService,
     private readonly tokens: TokenService,
-    private readonly users: UserRepository,
+    private readonly users: UserCommandHandler,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -41,10 +41,12 @@ export class AuthController {
     await this.codes.verify(dto.phone, dto.code);
     const userId = userIdForPhone(dto.phone, this.config.PHONE_HASH_SECRET);
     const deviceId = newDeviceId();
-    const { events } = await this.users.execute(
-      userId,
-      { type: 'SignInPrimary', userId, phone: dto.phone, deviceId, deviceName: dto.deviceName },
-      this.clock.now(),
+    const { events } = accepted(
+      await this.users.handle(
+        userId,
+        { type: 'SignInPrimary', userId, phone: dto.phone, deviceId, deviceName: dto.deviceName },
+        { now: this.clock.now() },
+      ),
     );
     for (const e of events) {
       if (e.type === 'DeviceRemoved') await this.tokens.revokeDevice({ userId, deviceId: e.data.deviceId });
@@ -66,15 +68,17 @@ export class AuthController {
     const userId = await this.redis.getdel(`link:${dto.code}`);
     if (!userId) throw new ApiError('CODE_INVALID', 'the link code is wrong or expired', { attemptsLeft: 0 });
     const deviceId = newDeviceId();
-    await this.users.execute(
-      userId,
-      {
-        type: 'LinkDevice',
-        deviceId,
-        deviceName: dto.deviceName,
-        maxLinkedDevices: this.config.MAX_LINKED_DEVICES,
-      },
-      this.clock.now(),
+    accepted(
+      await this.users.handle(
+        userId,
+        {
+          type: 'LinkDevice',
+          deviceId,
+          deviceName: dto.deviceName,
+          maxLinkedDevices: this.config.MAX_LINKED_DEVICES,
+        },
+        { now: this.clock.now() },
+      ),
     );
     return this.tokens.issue({ userId, deviceId });
   }

@@ -2,11 +2,10 @@ import { randomInt } from 'node:crypto';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { primaryDevice } from '#libs/domain';
-import { LiveDeliveryBus } from '#libs/nats';
+import { LiveDeliveryBus, UserCommandHandler } from '#libs/nats';
 import { CLOCK, type Clock } from '#libs/platform';
 import { REDIS } from '#libs/redis';
-import { UserRepository } from '../accounts/user.repository.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, accepted } from '../http/api-error.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
 import { CurrentDevice, DeviceAuthGuard } from './device-auth.guard.js';
@@ -19,7 +18,7 @@ const LINK_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 @UseGuards(DeviceAuthGuard)
 export class DevicesController {
   constructor(
-    private readonly users: UserRepository,
+    private readonly users: UserCommandHandler,
     private readonly tokens: TokenService,
     private readonly live: LiveDeliveryBus,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
@@ -60,10 +59,12 @@ export class DevicesController {
   async remove(@CurrentDevice() me: DeviceIdentity, @Param('deviceId') deviceId: string): Promise<void> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(deviceId))
       throw new ApiError('VALIDATION_FAILED', 'deviceId: not a device id');
-    await this.users.execute(
-      me.userId,
-      { type: 'RemoveDevice', deviceId, requestedBy: me.deviceId },
-      this.clock.now(),
+    accepted(
+      await this.users.handle(
+        me.userId,
+        { type: 'RemoveDevice', deviceId, requestedBy: me.deviceId },
+        { now: this.clock.now() },
+      ),
     );
     await this.tokens.revokeDevice({ userId: me.userId, deviceId });
     // Close its sockets now, wherever they are; the projector drops its inbox.

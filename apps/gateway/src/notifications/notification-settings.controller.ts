@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, HttpCode, Inject, Param, Put, UseGuards } from '@nestjs/common';
+import { UserCommandHandler } from '#libs/nats';
 import { CLOCK, type Clock } from '#libs/platform';
-import { UserRepository } from '../accounts/user.repository.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import type { DeviceIdentity } from '../auth/token.service.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, accepted } from '../http/api-error.js';
 import { validateDto } from '../http/validate-body.js';
 import { MuteDto, PreviewDto } from './notifications.dto.js';
 
@@ -14,7 +14,7 @@ const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 @UseGuards(DeviceAuthGuard)
 export class NotificationSettingsController {
   constructor(
-    private readonly users: UserRepository,
+    private readonly users: UserCommandHandler,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -22,7 +22,13 @@ export class NotificationSettingsController {
   @HttpCode(204)
   async preview(@CurrentDevice() me: DeviceIdentity, @Body() body: unknown): Promise<void> {
     const { preview } = validateDto(PreviewDto, body);
-    await this.users.execute(me.userId, { type: 'SetNotificationPreview', preview }, this.clock.now());
+    accepted(
+      await this.users.handle(
+        me.userId,
+        { type: 'SetNotificationPreview', preview },
+        { now: this.clock.now() },
+      ),
+    );
   }
 
   @Put('mutes/:conversationId')
@@ -35,10 +41,12 @@ export class NotificationSettingsController {
     if (!CONVERSATION_ID.test(conversationId))
       throw new ApiError('VALIDATION_FAILED', 'conversationId: not a conversation id');
     const { until } = validateDto(MuteDto, body ?? {});
-    await this.users.execute(
-      me.userId,
-      { type: 'MuteConversation', conversationId, ...(until ? { until: new Date(until) } : {}) },
-      this.clock.now(),
+    accepted(
+      await this.users.handle(
+        me.userId,
+        { type: 'MuteConversation', conversationId, ...(until ? { until: new Date(until) } : {}) },
+        { now: this.clock.now() },
+      ),
     );
   }
 
@@ -50,6 +58,12 @@ export class NotificationSettingsController {
   ): Promise<void> {
     if (!CONVERSATION_ID.test(conversationId))
       throw new ApiError('VALIDATION_FAILED', 'conversationId: not a conversation id');
-    await this.users.execute(me.userId, { type: 'UnmuteConversation', conversationId }, this.clock.now());
+    accepted(
+      await this.users.handle(
+        me.userId,
+        { type: 'UnmuteConversation', conversationId },
+        { now: this.clock.now() },
+      ),
+    );
   }
 }

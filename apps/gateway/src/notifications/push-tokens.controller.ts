@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, HttpCode, Inject, Param, Put, UseGuards } from '@nestjs/common';
+import { UserCommandHandler } from '#libs/nats';
 import { pushProvider, type PushToken } from '#libs/events';
 import { CLOCK, type Clock } from '#libs/platform';
-import { UserRepository } from '../accounts/user.repository.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import type { DeviceIdentity } from '../auth/token.service.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, accepted } from '../http/api-error.js';
 import { validateDto } from '../http/validate-body.js';
 import { ApnsTokenDto, FcmTokenDto, WebPushSubscriptionDto } from './notifications.dto.js';
 
@@ -13,7 +13,7 @@ import { ApnsTokenDto, FcmTokenDto, WebPushSubscriptionDto } from './notificatio
 @UseGuards(DeviceAuthGuard)
 export class PushTokensController {
   constructor(
-    private readonly users: UserRepository,
+    private readonly users: UserCommandHandler,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -24,10 +24,12 @@ export class PushTokensController {
     @Param('provider') provider: string,
     @Body() body: unknown,
   ): Promise<void> {
-    await this.users.execute(
-      me.userId,
-      { type: 'RegisterPushToken', deviceId: me.deviceId, token: this.parse(provider, body) },
-      this.clock.now(),
+    accepted(
+      await this.users.handle(
+        me.userId,
+        { type: 'RegisterPushToken', deviceId: me.deviceId, token: this.parse(provider, body) },
+        { now: this.clock.now() },
+      ),
     );
   }
 
@@ -36,10 +38,12 @@ export class PushTokensController {
   async remove(@CurrentDevice() me: DeviceIdentity, @Param('provider') provider: string): Promise<void> {
     const parsed = pushProvider.safeParse(provider);
     if (!parsed.success) throw unknownProvider(provider);
-    await this.users.execute(
-      me.userId,
-      { type: 'RemovePushToken', deviceId: me.deviceId, provider: parsed.data, reason: 'device' },
-      this.clock.now(),
+    accepted(
+      await this.users.handle(
+        me.userId,
+        { type: 'RemovePushToken', deviceId: me.deviceId, provider: parsed.data, reason: 'device' },
+        { now: this.clock.now() },
+      ),
     );
   }
 

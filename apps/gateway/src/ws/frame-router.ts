@@ -1,79 +1,39 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { RawData } from 'ws';
 import type { Logger } from 'pino';
 import { EventSchemaError, PersonalDataForgottenError } from '#libs/events';
 import { LOGGER, MetricsService } from '#libs/platform';
 import { FRAME_LIMIT_BYTES, REQUEST_TYPES, type ErrorBody, type RequestType } from '#libs/protocol';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, expectedFailure } from '../http/api-error.js';
 import { validateDto } from '../http/validate-body.js';
 import type { DeviceConnection } from './device-connection.js';
-import { AckHandler } from './handlers/ack.handler.js';
-import { ConversationsHandler } from './handlers/conversations.handler.js';
-import { HeartbeatHandler } from './handlers/heartbeat.handler.js';
-import { HistoryHandler } from './handlers/history.handler.js';
-import { OpenDirectHandler } from './handlers/open-direct.handler.js';
-import { PingHandler } from './handlers/ping.handler.js';
-import { PresenceSubscribeHandler } from './handlers/presence-subscribe.handler.js';
-import { PrivacyGetHandler, PrivacySetHandler } from './handlers/privacy.handler.js';
-import { ReadHandler } from './handlers/read.handler.js';
-import type { RequestHandler } from './handlers/request-handler.js';
-import { SendMessageHandler } from './handlers/send-message.handler.js';
-import { SyncHandler } from './handlers/sync.handler.js';
-import { GroupHandlers } from './handlers/groups/group-handlers.js';
-import { TypingHandler } from './handlers/typing.handler.js';
+import { frameBindings } from './frame-handler.js';
 import { PresenceTracker } from '../presence/presence-tracker.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,64}$/;
 
 /**
- * Every client frame goes through here: size, JSON, envelope, rate limit, DTO, handler. Whatever
- * happens, the client gets a result or a structured error with its request id, and the socket lives on.
- * Frames of one connection are handled in order.
+ * Every client frame goes through here: size, JSON, envelope, rate limit, DTO, then the frame's command
+ * or query on @nestjs/cqrs's bus. Whatever happens, the client gets a result or a structured error with
+ * its request id, and the socket lives on. Frames of one connection are handled in order. This is the
+ * protocol's part only; what a frame does is its handler's (ws/handlers, bound by @FrameHandler).
  */
 @Injectable()
 export class FrameRouter {
-  private readonly handlers: ReadonlyMap<string, RequestHandler>;
   private readonly queues = new WeakMap<DeviceConnection, Promise<void>>();
   private readonly frames;
   private readonly latency;
 
   constructor(
-    sync: SyncHandler,
-    send: SendMessageHandler,
-    ack: AckHandler,
-    read: ReadHandler,
-    history: HistoryHandler,
-    conversations: ConversationsHandler,
-    openDirect: OpenDirectHandler,
-    ping: PingHandler,
-    groups: GroupHandlers,
-    heartbeat: HeartbeatHandler,
-    presenceSubscribe: PresenceSubscribeHandler,
-    typing: TypingHandler,
-    privacyGet: PrivacyGetHandler,
-    privacySet: PrivacySetHandler,
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
     private readonly presence: PresenceTracker,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
-    const all: RequestHandler[] = [
-      sync,
-      send,
-      ack,
-      read,
-      history,
-      conversations,
-      openDirect,
-      ping,
-      ...groups.all,
-      heartbeat,
-      presenceSubscribe,
-      typing,
-      privacyGet,
-      privacySet,
-    ] as RequestHandler[];
-    this.handlers = new Map(all.map((h) => [h.type, h]));
-    const missing = REQUEST_TYPES.filter((t) => !this.handlers.has(t));
+    // The boot-time check: a frame type of the protocol without a handler stops the gateway here.
+    const missing = REQUEST_TYPES.filter((t) => !frameBindings.has(t));
     if (missing.length > 0) throw new Error(`no handler for ${missing.join(', ')}`);
     this.frames = metrics.counter('chat_gateway_frames_total', 'Client frames by type and outcome', [
       'type',
@@ -121,17 +81,22 @@ export class FrameRouter {
         throw new ApiError('MALFORMED_FRAME', 'id: a request id of 1-64 printable characters is required');
       if (typeof envelope.type !== 'string')
         throw new ApiError('MALFORMED_FRAME', 'type: a string is required');
-      const handler = this.handlers.get(envelope.type);
-      if (!handler)
+      const binding = frameBindings.get(envelope.type);
+      if (!binding)
         throw new ApiError('UNKNOWN_FRAME_TYPE', `unknown frame type "${envelope.type.slice(0, 64)}"`);
-      type = handler.type;
+      type = binding.type;
       // Any frame of an authenticated device counts as activity (a heartbeat piggybacked on it).
       this.presence.touch(conn.userId, conn.deviceId);
-      const wait = handler.limit ? handler.limit(conn) : conn.limiter.take();
+      // Typing has a budget of its own, so a flood of indicators never uses up the device's.
+      const wait = (type === 'typing.set' ? conn.typingLimiter : conn.limiter).take();
       if (wait > 0)
         throw new ApiError('RATE_LIMITED', 'too many frames from this device', { retryAfterMs: wait });
-      const data = validateDto(handler.dto, envelope.data ?? {});
-      const result = await handler.handle(conn, data as never);
+      const data = validateDto(binding.dto, envelope.data ?? {});
+      const message = new binding.message(binding.type, conn, data as never);
+      const result: unknown =
+        binding.bus === 'command'
+          ? await this.commands.execute(message)
+          : await this.queries.execute(message);
       conn.send({ type: 'result', id, data: result });
       this.frames.inc({ type, outcome: 'ok' });
     } catch (err) {
@@ -144,8 +109,13 @@ export class FrameRouter {
   }
 
   private toErrorBody(err: unknown, conn: DeviceConnection, type: string): ErrorBody {
-    if (err instanceof ApiError)
-      return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+    const expected = expectedFailure(err);
+    if (expected)
+      return {
+        code: expected.code,
+        message: expected.message,
+        ...(expected.details ? { details: expected.details } : {}),
+      };
     if (err instanceof EventSchemaError) return { code: 'VALIDATION_FAILED', message: err.message };
     // A race with `chatctl forget`: the token check passed, but no key may be made for them any more.
     if (err instanceof PersonalDataForgottenError) return { code: 'USER_FORGOTTEN', message: err.message };

@@ -33,7 +33,10 @@ export interface AggregateHandlerOptions {
 }
 
 /** Told of the events one command stored (duplicates left out), after they are stored. */
-export type AppendedListener<E extends EventEnvelope> = (id: string, events: readonly StoredEvent<E>[]) => void;
+export type AppendedListener<E extends EventEnvelope> = (
+  id: string,
+  events: readonly StoredEvent<E>[],
+) => void;
 
 /**
  * The one command handler of every aggregate, in the style of emmett's `CommandHandler(decider)`: load
@@ -74,7 +77,8 @@ export class AggregateCommandHandler<C, S, E extends EventEnvelope> {
     const last = await this.store.lastSequence(stream, stateSubject);
     if (cached && cached.version === last) return cached;
     // A cache ahead of the log (a purge, a rebuilt stream) is not trusted: fold from the start.
-    const base = cached && cached.version < last ? cached : { state: this.aggregate.initialState(), version: 0 };
+    const base =
+      cached && cached.version < last ? cached : { state: this.aggregate.initialState(), version: 0 };
     let { state, version } = base;
     for (const e of await this.store.read(stream, stateSubject, version + 1)) {
       state = this.aggregate.evolve(state, e.event, e.streamSequence);

@@ -1,4 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import type { ICommandHandler } from '@nestjs/cqrs';
+import { Inject } from '@nestjs/common';
+import { ConversationCommandHandler } from '#libs/nats';
+import { accepted } from '../../http/api-error.js';
 import { CLOCK, type Clock } from '#libs/platform';
 import {
   encodeCursor,
@@ -8,24 +11,23 @@ import {
   type Cursor,
   type LogPosition,
 } from '#libs/read-models';
-import { ConversationRepository } from '../../conversations/conversation.repository.js';
 import { ProjectionFloor } from '../../conversations/projection-floor.js';
 import type { DeviceConnection, SentEntry } from '../device-connection.js';
 import { AckDto } from '../frames.dto.js';
-import type { RequestHandler } from './request-handler.js';
+import type { Requests } from '#libs/protocol';
+import { FrameCommand, FrameHandler } from '../frame-handler.js';
 
 /**
  * The device holds these entries: messages from others become MessageDelivered (two ticks for their
  * sender), then the entries leave the inbox and the device's cursor moves on.
  */
-@Injectable()
-export class AckHandler implements RequestHandler<'ack'> {
-  readonly type = 'ack' as const;
-  readonly dto = AckDto;
+export class AckCommand extends FrameCommand<AckDto, Requests['ack']['result']> {}
 
+@FrameHandler(AckCommand, { ack: AckDto })
+export class AckHandler implements ICommandHandler<AckCommand> {
   constructor(
     private readonly inbox: InboxStore,
-    private readonly conversations: ConversationRepository,
+    private readonly conversations: ConversationCommandHandler,
     private readonly floor: ProjectionFloor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -64,7 +66,7 @@ export class AckHandler implements RequestHandler<'ack'> {
     return cursor;
   }
 
-  async handle(conn: DeviceConnection, data: AckDto): Promise<{ acked: number; cursor: string }> {
+  async execute({ conn, data }: AckCommand): Promise<{ acked: number; cursor: string }> {
     const ids = [...new Set(data.entries)];
     const positions: LogPosition[] = [];
     const deliveredByConversation = new Map<string, string[]>();
@@ -81,10 +83,12 @@ export class AckHandler implements RequestHandler<'ack'> {
       }
     }
     for (const [conversationId, messageIds] of deliveredByConversation) {
-      await this.conversations.execute(
-        conversationId,
-        { type: 'AcknowledgeDelivery', userId: conn.userId, deviceId: conn.deviceId, messageIds },
-        this.clock.now(),
+      accepted(
+        await this.conversations.handle(
+          conversationId,
+          { type: 'AcknowledgeDelivery', userId: conn.userId, deviceId: conn.deviceId, messageIds },
+          { now: this.clock.now() },
+        ),
       );
     }
     // After the receipts are in the log (a crash before then must leave the entries to be re-sent).

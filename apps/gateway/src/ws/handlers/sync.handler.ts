@@ -1,12 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import type { ServerFrame } from '#libs/protocol';
+import type { ICommandHandler } from '@nestjs/cqrs';
+import type { ServerFrame, Requests } from '#libs/protocol';
 import { NatsClient } from '#libs/nats';
 import { encodeCursor, entryId, InboxStore, parseCursor, type InboxEntry } from '#libs/read-models';
 import { ApiError } from '../../http/api-error.js';
-import type { DeviceConnection } from '../device-connection.js';
 import { describeFrame } from '../live-sessions.js';
 import { SyncDto } from '../frames.dto.js';
-import type { RequestHandler } from './request-handler.js';
+import { FrameCommand, FrameHandler } from '../frame-handler.js';
 
 const PAGE = 500;
 
@@ -22,17 +21,16 @@ function toFrame(e: InboxEntry): ServerFrame {
  * Sends every inbox entry after the cursor (the client's, else the one the server keeps), partition by
  * partition in log order, then releases the live entries held back meanwhile.
  */
-@Injectable()
-export class SyncHandler implements RequestHandler<'sync'> {
-  readonly type = 'sync' as const;
-  readonly dto = SyncDto;
+export class SyncCommand extends FrameCommand<SyncDto, Requests['sync']['result']> {}
 
+@FrameHandler(SyncCommand, { sync: SyncDto })
+export class SyncHandler implements ICommandHandler<SyncCommand> {
   constructor(
     private readonly inbox: InboxStore,
     private readonly nats: NatsClient,
   ) {}
 
-  async handle(conn: DeviceConnection, data: SyncDto): Promise<{ cursor: string; count: number }> {
+  async execute({ conn, data }: SyncCommand): Promise<{ cursor: string; count: number }> {
     const cursor =
       data.cursor !== undefined
         ? parseCursor(data.cursor)
