@@ -14,6 +14,14 @@ const infraPackages = [
   'ws',
 ];
 const apps = ['gateway', 'projector', 'notifier', 'chatctl'];
+// Frames and requests have one rule for optional fields (docs/protocol.md): absent is allowed, null is not.
+const gatewayPaths = [
+  {
+    name: 'class-validator',
+    importNames: ['IsOptional'],
+    message: 'use @IsOmittable() (http/omittable.ts): @IsOptional lets null through to handlers.',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**'] },
@@ -65,6 +73,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: app === 'gateway' ? gatewayPaths : [],
           patterns: [
             {
               group: apps.filter((a) => a !== app).map((a) => `**/apps/${a}/**`),

@@ -9,7 +9,9 @@ set -euo pipefail
 CASSANDRA_VERSION=5.0.8
 S3PROXY_VERSION=4.0.0
 APPS=(gateway projector notifier)
-declare -A APP_PORT=([gateway]=3000 [projector]=3001 [notifier]=3002)
+# The gateway's public API port; every app's management port (/healthz, /readyz, /metrics) is its own.
+GATEWAY_PORT=3000
+declare -A MANAGEMENT_PORT=([gateway]=3100 [projector]=3101 [notifier]=3102)
 
 start_bg() { # name pidfile logfile cmd...
   local name=$1 pidfile=$2 log=$3; shift 3
@@ -96,11 +98,15 @@ migrate() {
 }
 
 up_app() {
-  local app=$1 port=${APP_PORT[$1]}
-  step_start "$app (http://127.0.0.1:$port)"
+  local app=$1 port=${MANAGEMENT_PORT[$1]} ports=${MANAGEMENT_PORT[$1]} public=()
+  if [ "$app" = gateway ]; then public=(HTTP_PORT=$GATEWAY_PORT); ports="$port $GATEWAY_PORT"; fi
+  step_start "$app (management :$port)"
   if pid_alive "$RUN/$app.pid"; then step_done "running"; return; fi
-  port_open "$port" && die "$app: port $port is taken by a process this script did not start"
-  HTTP_PORT=$port INSTANCE_ID=$app-1 start_bg "$app" "$RUN/$app.pid" "$LOGS/$app.log" node "$ROOT/dist/apps/$app/src/main.js"
+  for p in $ports; do
+    port_open "$p" && die "$app: port $p is taken by a process this script did not start"
+  done
+  start_bg "$app" "$RUN/$app.pid" "$LOGS/$app.log" \
+    env "${public[@]}" MANAGEMENT_PORT="$port" INSTANCE_ID="$app-1" node "$ROOT/dist/apps/$app/src/main.js"
   for _ in $(seq 120); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && { step_done "ready"; return; }
     pid_alive "$RUN/$app.pid" || die "$app exited during start" "$LOGS/$app.log"
@@ -119,7 +125,9 @@ cmd_up() {
   if [ "${1:-}" != "--infra" ]; then
     for app in "${APPS[@]}"; do up_app "$app"; done
     printf '\nstack is up in %ds. gateway: http://127.0.0.1:%s (WebSocket ws://127.0.0.1:%s/v1/ws)\n' \
-      $(( ($(now_ms)-t0)/1000 )) "${APP_PORT[gateway]}" "${APP_PORT[gateway]}"
+      $(( ($(now_ms)-t0)/1000 )) "$GATEWAY_PORT" "$GATEWAY_PORT"
+    printf 'management (/healthz, /readyz, /metrics): gateway :%s, projector :%s, notifier :%s\n' \
+      "${MANAGEMENT_PORT[gateway]}" "${MANAGEMENT_PORT[projector]}" "${MANAGEMENT_PORT[notifier]}"
   else
     printf 'infrastructure is up in %ds\n' $(( ($(now_ms)-t0)/1000 )) >&2
   fi
@@ -145,15 +153,17 @@ cmd_down() {
 }
 
 cmd_status() {
-  printf '%-10s %-8s %-8s %s\n' SERVICE STATE PID ADDRESS
+  printf '%-20s %-8s %-8s %s\n' SERVICE STATE PID ADDRESS
   local svc port state pid
-  for svc in nats:4222 redis:6379 cassandra:9042 s3proxy:9000 gateway:3000 projector:3001 notifier:3002; do
+  for svc in nats:4222 redis:6379 cassandra:9042 s3proxy:9000 gateway:$GATEWAY_PORT \
+    gateway-management:${MANAGEMENT_PORT[gateway]} projector-management:${MANAGEMENT_PORT[projector]} \
+    notifier-management:${MANAGEMENT_PORT[notifier]}; do
     port=${svc#*:}; svc=${svc%%:*}
     if port_open "$port"; then state=up; else state=down; fi
-    pid=$(cat "$RUN/$svc.pid" 2>/dev/null || echo "-")
+    pid=$(cat "$RUN/${svc%-management}.pid" 2>/dev/null || echo "-")
     [ "$pid" != "-" ] && ! kill -0 "$pid" 2>/dev/null && pid="$pid(dead)"
     [ "$pid" = "-" ] && [ "$state" = up ] && pid="external"
-    printf '%-10s %-8s %-8s 127.0.0.1:%s\n' "$svc" "$state" "$pid" "$port"
+    printf '%-20s %-8s %-8s 127.0.0.1:%s\n' "$svc" "$state" "$pid" "$port"
   done
 }
 

@@ -1,10 +1,11 @@
 /**
- * Reads counters and gauges from a process's Prometheus endpoint: the server's own count of what it
- * handled, compared with what the load processes think they sent.
+ * Reads counters and gauges from a process's Prometheus endpoint, on its management port (an
+ * AppProcess's `managementUrl`): the server's own count of what it handled, compared with what the load
+ * processes think they sent.
  */
-export async function scrapeMetrics(baseUrl: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/metrics`);
-  if (!res.ok) throw new Error(`${baseUrl}/metrics answered ${res.status}`);
+export async function scrapeMetrics(managementUrl: string): Promise<string> {
+  const res = await fetch(`${managementUrl}/metrics`);
+  if (!res.ok) throw new Error(`${managementUrl}/metrics answered ${res.status}`);
   return res.text();
 }
 

@@ -33,7 +33,7 @@ async function sampleGateways(
 ): Promise<{ beats: number; frames: number; connections: number; cpuSeconds: number; rssBytes: number }> {
   const all = await Promise.all(
     gateways.map(async (g) => {
-      const m = await scrapeMetrics(g.url);
+      const m = await scrapeMetrics(g.managementUrl);
       return {
         beats: heartbeatFrames(m, 'ok'),
         frames: heartbeatFrames(m),

@@ -72,7 +72,7 @@ export async function presenceHeartbeats(o: PresenceHeartbeatsSettings): Promise
         [FleetStats, string, { cpu: number; scripts: number }, number, number]
       > => [
         await fleet.stats(),
-        await scrapeMetrics(gateway.url),
+        await scrapeMetrics(gateway.managementUrl),
         await redisCounters(redis),
         procSample(pid).cpuSeconds,
         performance.now(),
@@ -123,7 +123,7 @@ export async function presenceHeartbeats(o: PresenceHeartbeatsSettings): Promise
           await sleep(200);
           settled = await fleet.stats();
         }
-        const gatewayOk = beats(await scrapeMetrics(gateway.url));
+        const gatewayOk = beats(await scrapeMetrics(gateway.managementUrl));
         ok &&=
           settled.errors === 0 &&
           settled.answered === settled.sent &&

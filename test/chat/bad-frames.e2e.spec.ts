@@ -192,6 +192,6 @@ describe('bad input over the WebSocket', () => {
         );
       h.ws.close();
     }
-    assert.equal((await fetch(`${stack.gateways[0]!.url}/healthz`)).status, 200);
+    assert.equal((await stack.gateways[0]!.get('/healthz')).status, 200);
   });
 });

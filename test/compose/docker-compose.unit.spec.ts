@@ -11,7 +11,12 @@ const root = new URL('../../../', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
   services: Record<
     string,
-    { environment?: Record<string, string | number | boolean> | string[]; image?: string }
+    {
+      environment?: Record<string, string | number | boolean> | string[];
+      image?: string;
+      ports?: string[];
+      healthcheck?: { test?: string[] };
+    }
   >;
 };
 const apps: Record<string, ConfigSpec> = {
@@ -58,4 +63,16 @@ describe('docker-compose.yml matches the config classes', () => {
       .map((l) => l.split('=')[0]!);
     for (const name of local) assert.ok(known.has(name), `config/local.env sets unknown ${name}`);
   });
+
+  for (const app of Object.keys(apps)) {
+    test(`${app}: the healthcheck asks /readyz on its management port, published on loopback only`, () => {
+      const service = compose.services[app]!;
+      const environment = service.environment as Record<string, string | number>;
+      const port = environment.MANAGEMENT_PORT;
+      assert.ok(port, `${app} sets no MANAGEMENT_PORT`);
+      assert.match((service.healthcheck?.test ?? []).join(' '), new RegExp(`127\\.0\\.0\\.1:${port}/readyz`));
+      const published = (service.ports ?? []).filter((p) => p.endsWith(`:${port}`));
+      for (const p of published) assert.match(p, /^127\.0\.0\.1:/, `${app} publishes ${p} beyond loopback`);
+    });
+  }
 });

@@ -270,6 +270,8 @@ describe('media through S3: slots, completion, messages, downloads, lifecycle (r
     });
     assert.equal(await putTo(slot, body), 200);
     await http.completeUpload(alice.tokens.accessToken, slot.mediaId);
+    // Sent, so the orphan sweeper (4 s here) keeps the served object and takes only the staging one.
+    await sendToBob(slot.mediaId);
     const staging = `staging/media/image/${slot.mediaId}`;
     assert.equal(await store.head(staging), undefined, 'completion moved the bytes out of the staging key');
     assert.equal(await putTo(slot, fileOf('image/jpeg', 1200)), 200);

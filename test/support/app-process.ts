@@ -6,14 +6,22 @@ const DIST = fileURLToPath(new URL('../../', import.meta.url));
 
 export type AppName = 'gateway' | 'projector' | 'notifier';
 
-/** One of the apps, running as its own real process on a free port, as the stack runs it. */
+/** One of the apps, running as its own real process on free ports, as the stack runs it. */
 export class AppProcess {
   private constructor(
     readonly name: AppName,
     readonly child: ChildProcess,
-    readonly url: string,
+    private readonly publicUrl: string | undefined,
+    /** /healthz, /readyz and /metrics: the management port, never the public one. */
+    readonly managementUrl: string,
     readonly output: string[],
   ) {}
+
+  /** The public API (http or https): only the gateway has one. */
+  get url(): string {
+    if (!this.publicUrl) throw new Error(`${this.name} serves no public API port`);
+    return this.publicUrl;
+  }
 
   static async start(name: AppName, vars: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
     // APP_NODE_ARGS passes node flags to the apps, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench.
@@ -22,6 +30,7 @@ export class AppProcess {
       env: {
         PATH: process.env.PATH,
         HTTP_PORT: '0',
+        MANAGEMENT_PORT: '0',
         LOG_LEVEL: 'info',
         INSTANCE_ID: `${name}-test`,
         ...vars,
@@ -29,7 +38,8 @@ export class AppProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
-    const url = await new Promise<string>((resolve, reject) => {
+    // The management port opens last, after the public one (if any).
+    const urls = await new Promise<{ url?: string; managementUrl: string }>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${name} did not listen within ${timeoutMs} ms:\n${output.join('')}`)),
         timeoutMs,
@@ -38,11 +48,12 @@ export class AppProcess {
       // Only until the app listens: joining everything on every chunk would cost a busy app's parent
       // (a benchmark's load process) time quadratic in the log it wrote.
       const onData = (): void => {
-        const match = /"url":"(http:\/\/[^"]+)"/.exec(output.join(''));
-        if (match?.[1]) {
+        const text = output.join('');
+        const management = /"managementUrl":"(http:\/\/[^"]+)"/.exec(text);
+        if (management?.[1]) {
           child.stdout!.off('data', onData);
           clearTimeout(timer);
-          resolve(match[1]);
+          resolve({ url: /"url":"(https?:\/\/[^"]+)"/.exec(text)?.[1], managementUrl: management[1] });
         }
       };
       child.stdout!.on('data', onData);
@@ -52,11 +63,12 @@ export class AppProcess {
         reject(new Error(`${name} exited with ${code} during start:\n${output.join('')}`));
       });
     });
-    return new AppProcess(name, child, url, output);
+    return new AppProcess(name, child, urls.url, urls.managementUrl, output);
   }
 
+  /** GET on the management port (/healthz, /readyz, /metrics). */
   async get(path: string): Promise<{ status: number; body: string }> {
-    const res = await fetch(`${this.url}${path}`);
+    const res = await fetch(`${this.managementUrl}${path}`);
     return { status: res.status, body: await res.text() };
   }
 

@@ -3,7 +3,8 @@ import {
   CassandraConfig,
   MediaConfig,
   NatsConfig,
-  ProcessConfig,
+  processConfigFor,
+  PublicHttpConfig,
   RedisConfig,
   S3Config,
   ToBool,
@@ -135,7 +136,8 @@ export class PresenceConfig {
 
 /** Every environment variable the gateway reads, by section. */
 export const gatewayConfigSpec = {
-  process: ProcessConfig,
+  process: processConfigFor({ managementPort: 3100 }),
+  http: PublicHttpConfig,
   nats: NatsConfig,
   cassandra: CassandraConfig,
   redis: RedisConfig,

@@ -1,9 +1,9 @@
-import { CassandraConfig, NatsConfig, ProcessConfig, RedisConfig } from '#libs/config';
+import { CassandraConfig, NatsConfig, processConfigFor, RedisConfig } from '#libs/config';
 import { ApnsConfig, FcmConfig, PushPolicyConfig, WebPushConfig } from './push.config.js';
 
 /** Every environment variable the notifier reads, by section. */
 export const notifierConfigSpec = {
-  process: ProcessConfig,
+  process: processConfigFor({ managementPort: 3102 }),
   nats: NatsConfig,
   cassandra: CassandraConfig,
   redis: RedisConfig,

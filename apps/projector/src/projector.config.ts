@@ -3,7 +3,7 @@ import {
   CassandraConfig,
   MediaConfig,
   NatsConfig,
-  ProcessConfig,
+  processConfigFor,
   RedisConfig,
   RetentionConfig,
   S3Config,
@@ -29,7 +29,7 @@ export class ProjectorConfig {
 
 /** Every environment variable the projector reads, by section. */
 export const projectorConfigSpec = {
-  process: ProcessConfig,
+  process: processConfigFor({ managementPort: 3101 }),
   nats: NatsConfig,
   cassandra: CassandraConfig,
   redis: RedisConfig,

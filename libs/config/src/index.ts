@@ -1,6 +1,7 @@
 export * from './load-config.js';
 export * from './transforms.js';
 export * from './common.config.js';
+export * from './http.config.js';
 export * from './nats.config.js';
 export * from './cassandra.config.js';
 export * from './redis.config.js';

@@ -1,4 +1,7 @@
 import { describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import {
   CassandraConfig,
@@ -7,6 +10,8 @@ import {
   loadConfig,
   NatsConfig,
   ProcessConfig,
+  processConfigFor,
+  PublicHttpConfig,
   requiredVariables,
   S3Config,
 } from '#libs/config';
@@ -31,8 +36,8 @@ function problems(env: Record<string, string>): string[] {
 
 describe('config loading', () => {
   test('a valid environment gives typed, frozen sections with defaults', () => {
-    const config = loadConfig(spec, { ...valid, HTTP_PORT: '8080', CHAT_STREAM_PARTITIONS: '4' });
-    assert.equal(config.process.HTTP_PORT, 8080);
+    const config = loadConfig(spec, { ...valid, MANAGEMENT_PORT: '8080', CHAT_STREAM_PARTITIONS: '4' });
+    assert.equal(config.process.MANAGEMENT_PORT, 8080);
     assert.equal(config.process.LOG_LEVEL, 'info');
     assert.equal(config.nats.CHAT_STREAM_PARTITIONS, 4);
     assert.deepEqual(config.cassandra.CASSANDRA_CONTACT_POINTS, ['127.0.0.1:9042', '10.0.0.2']);
@@ -51,8 +56,8 @@ describe('config loading', () => {
 
   const bad: Array<[string, string, RegExp]> = [
     ['NATS_URL', 'http://x', /nats:\/\/ URLs/],
-    ['HTTP_PORT', 'eighty', /integer TCP port/],
-    ['HTTP_PORT', '70000', /between 0 and 65535/],
+    ['MANAGEMENT_PORT', 'eighty', /integer TCP port/],
+    ['MANAGEMENT_PORT', '70000', /between 0 and 65535/],
     ['LOG_LEVEL', 'loud', /one of fatal, error/],
     ['NODE_ENV', 'staging', /development, test, production/],
     ['CHAT_STREAM_PARTITIONS', '0', /at least 1/],
@@ -74,7 +79,7 @@ describe('config loading', () => {
   }
 
   test('every bad variable gets its own line', () => {
-    assert.equal(problems({ HTTP_PORT: 'x' }).length, 4);
+    assert.equal(problems({ MANAGEMENT_PORT: 'x' }).length, 4);
   });
 
   test('required variables are those without a default', () => {
@@ -86,5 +91,38 @@ describe('config loading', () => {
     ]);
     assert.deepEqual(requiredVariables(NatsConfig), ['NATS_URL']);
     assert.ok(configVariables(NatsConfig).includes('NATS_NAMESPACE'));
+  });
+
+  test('each app has its own default management port, and the port can be set', () => {
+    const gateway = processConfigFor({ managementPort: 3100 });
+    const projector = processConfigFor({ managementPort: 3101 });
+    assert.equal(loadConfig({ p: gateway }, {}).p.MANAGEMENT_PORT, 3100);
+    assert.equal(loadConfig({ p: projector }, {}).p.MANAGEMENT_PORT, 3101);
+    assert.equal(loadConfig({ p: projector }, { MANAGEMENT_PORT: '9000' }).p.MANAGEMENT_PORT, 9000);
+    assert.deepEqual(configVariables(projector).sort(), configVariables(ProcessConfig).sort());
+  });
+
+  test('TLS: neither file is plain HTTP; both must be set and readable', () => {
+    const file = join(tmpdir(), `tls-config-${process.pid}.pem`);
+    writeFileSync(file, 'x');
+    const http = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig({ http: PublicHttpConfig }, env);
+        return [];
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return [...err.problems];
+      }
+    };
+    assert.deepEqual(http({}), []);
+    assert.deepEqual(http({ TLS_CERT_FILE: file, TLS_KEY_FILE: file }), []);
+    assert.deepEqual(requiredVariables(PublicHttpConfig), []);
+    const [line, ...rest] = http({ TLS_CERT_FILE: file });
+    assert.equal(rest.length, 0);
+    assert.match(line!, /^config: TLS_KEY_FILE is missing; expected .*set together with TLS_CERT_FILE/);
+    assert.match(
+      http({ TLS_CERT_FILE: `${file}.absent`, TLS_KEY_FILE: file })[0]!,
+      /TLS_CERT_FILE=.* is invalid/,
+    );
   });
 });

@@ -4,6 +4,8 @@ export * from './logger.js';
 export * from './metrics.service.js';
 export * from './health/health-indicator.js';
 export * from './health/readiness.service.js';
+export * from './health/management-server.js';
 export * from './platform.module.js';
 export * from './bootstrap.js';
+export * from './tls-context.js';
 export * from './periodic-task.js';

@@ -2,7 +2,6 @@ import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { ProcessConfig } from '#libs/config';
 import { systemClock } from './clock.js';
-import { HealthController } from './health/health.controller.js';
 import type { HealthIndicator } from './health/health-indicator.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { MetricsService } from './metrics.service.js';
@@ -16,14 +15,13 @@ export interface PlatformOptions {
   readonly indicators: readonly Type<HealthIndicator>[];
 }
 
-/** What every process shares: logger, clock, metrics, /healthz, /readyz and /metrics. */
+/** What every process shares: logger, clock, metrics and readiness (served on the management port). */
 @Global()
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
     return {
       module: PlatformModule,
-      controllers: [HealthController],
       providers: [
         { provide: LOGGER, useValue: options.logger },
         { provide: CLOCK, useValue: systemClock },

@@ -10,6 +10,12 @@ export const PROTOCOL_PATH = '/v1/ws';
 export const FRAME_LIMIT_BYTES = 64 * 1024;
 export const HARD_FRAME_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * The deepest nesting of objects and arrays a frame or an HTTP body may have (a frame's envelope counts
+ * as one level); deeper JSON gets VALIDATION_FAILED before anything walks it.
+ */
+export const MAX_JSON_DEPTH = 32;
+
 export const CLOSE_CODES = {
   unauthenticated: 4401,
   revoked: 4403,

@@ -7,7 +7,6 @@ import {
   IsIn,
   IsInt,
   IsNumber,
-  IsOptional,
   IsString,
   Length,
   Matches,
@@ -15,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '../http/omittable.js';
 import type { MediaKind } from '#libs/protocol';
 
 const MEDIA_KINDS: readonly MediaKind[] = ['image', 'video', 'audio', 'voice', 'document'];
@@ -41,7 +41,7 @@ export class CreateUploadDto {
   sha256!: string;
 
   /** End-to-end encrypted bytes: the server checks size and checksum but cannot check the real type. */
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   encrypted?: boolean;
 }
@@ -59,7 +59,7 @@ export class UploadedPartDto {
 
 /** POST /v1/media/:mediaId/complete: the device says the bytes are there (parts for a multipart upload). */
 export class CompleteUploadDto {
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10_000)
@@ -83,34 +83,34 @@ export class MediaAttachmentDto {
   mediaId!: string;
 
   /** The character limit is the domain's (MESSAGE_TOO_LARGE); this only bounds the frame. */
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 65_536)
   caption?: string;
 
   /** A client-made preview as base64, at most 8 KiB of text. */
-  @IsOptional()
+  @IsOmittable()
   @Matches(/^[A-Za-z0-9+/]{4,8192}={0,2}$/, { message: 'must be base64 of at most 8192 characters' })
   thumbnail?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @Matches(/^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,100}$/, {
     message: 'must be a blurhash of 6-100 characters',
   })
   blurhash?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(86_400)
   durationSeconds?: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 255)
   fileName?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   viewOnce?: boolean;
 }

@@ -1,8 +1,8 @@
 import { Type } from 'class-transformer';
 import {
   IsIn,
+  IsObject,
   IsISO8601,
-  IsOptional,
   IsString,
   IsUrl,
   Length,
@@ -10,6 +10,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '../http/omittable.js';
 
 export class FcmTokenDto {
   @IsString()
@@ -39,6 +40,8 @@ export class WebPushSubscriptionDto {
   @MaxLength(2048)
   endpoint!: string;
 
+  // Without @IsObject a missing `keys` passed: @ValidateNested lets undefined through.
+  @IsObject()
   @ValidateNested()
   @Type(() => WebPushKeysDto)
   keys!: WebPushKeysDto;
@@ -50,7 +53,7 @@ export class PreviewDto {
 }
 
 export class MuteDto {
-  @IsOptional()
+  @IsOmittable()
   @IsISO8601({ strict: true })
   until?: string;
 }

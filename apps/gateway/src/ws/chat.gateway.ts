@@ -42,7 +42,6 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     const hold = (raw: Parameters<FrameRouter['onFrame']>[1], isBinary: boolean): void =>
       void early.push([raw, isBinary]);
     socket.on('message', hold);
-    socket.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'));
     let conn: DeviceConnection;
     try {
       const token =

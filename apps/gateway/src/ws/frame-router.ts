@@ -6,6 +6,7 @@ import { EventSchemaError, PersonalDataForgottenError } from '#libs/events';
 import { LOGGER, MetricsService } from '#libs/platform';
 import { FRAME_LIMIT_BYTES, REQUEST_TYPES, type ErrorBody, type RequestType } from '#libs/protocol';
 import { ApiError, expectedFailure } from '../http/api-error.js';
+import { nestsDeeperThan, tooDeepMessage } from '../http/json-depth.js';
 import { validateDto } from '../http/validate-body.js';
 import type { DeviceConnection } from './device-connection.js';
 import { frameBindings } from './frame-handler.js';
@@ -76,6 +77,8 @@ export class FrameRouter {
         });
       }
       if (frame === undefined) throw new ApiError('MALFORMED_FRAME', 'the frame is not valid JSON');
+      // Before anything walks the value (class-transformer recurses per level).
+      if (nestsDeeperThan(bytes)) throw new ApiError('VALIDATION_FAILED', tooDeepMessage);
       if (!envelope) throw new ApiError('MALFORMED_FRAME', 'a frame is a JSON object');
       if (id === null)
         throw new ApiError('MALFORMED_FRAME', 'id: a request id of 1-64 printable characters is required');
@@ -91,7 +94,8 @@ export class FrameRouter {
       const wait = (type === 'typing.set' ? conn.typingLimiter : conn.limiter).take();
       if (wait > 0)
         throw new ApiError('RATE_LIMITED', 'too many frames from this device', { retryAfterMs: wait });
-      const data = validateDto(binding.dto, envelope.data ?? {});
+      // An absent data is an empty one; null is not absent (docs/protocol.md, "Optional fields").
+      const data = validateDto(binding.dto, envelope.data === undefined ? {} : envelope.data);
       const message = new binding.message(binding.type, conn, data as never);
       const result: unknown =
         binding.bus === 'command'

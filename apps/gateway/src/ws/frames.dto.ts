@@ -7,7 +7,6 @@ import {
   IsIn,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   Length,
   Matches,
@@ -16,6 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '../http/omittable.js';
 import { MediaAttachmentDto } from '../media/media.dto.js';
 
 export const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -29,13 +29,13 @@ export class EmptyDto {
    * class-validator (forbidUnknownValues) refuses an object of a class with no rule at all, which made
    * every `{}` frame fail; this rule admits nothing but keeps the class known.
    */
-  @IsOptional()
+  @IsOmittable()
   @Equals(undefined, { message: 'this frame takes no data' })
   readonly _?: never;
 }
 
 export class SyncDto {
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2000)
   @Matches(/^(\d{1,2}:\d{1,15}(,\d{1,2}:\d{1,15})*)?$/, {
@@ -58,23 +58,23 @@ export class SendMessageDto {
   clientMessageId!: string;
 
   /** The character limit is the domain's (MESSAGE_TOO_LARGE); this only bounds the frame. Exactly one of text and media. */
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 65_536)
   text?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   @ValidateNested()
   @Type(() => MediaAttachmentDto)
   media?: MediaAttachmentDto;
 
-  @IsOptional()
+  @IsOmittable()
   @Matches(SNOWFLAKE, { message: snowflakeMessage })
   replyTo?: string;
 
   /** Mentioned members; the domain checks they are members. */
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1024)
@@ -102,15 +102,15 @@ export class HistoryDto {
   @Matches(TOKEN, { message: tokenMessage })
   conversationId!: string;
 
-  @IsOptional()
+  @IsOmittable()
   @Matches(SNOWFLAKE, { message: snowflakeMessage })
   before?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @Matches(SNOWFLAKE, { message: snowflakeMessage })
   after?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(100)
@@ -118,7 +118,7 @@ export class HistoryDto {
 }
 
 export class ListConversationsDto {
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(500)
@@ -139,7 +139,7 @@ export class PresenceSubscribeDto {
   userIds!: string[];
 
   /** The conversation open on the device: its typing indicators come too (members only). */
-  @IsOptional()
+  @IsOmittable()
   @Matches(TOKEN, { message: tokenMessage })
   conversationId?: string;
 }
@@ -153,11 +153,11 @@ export class TypingDto {
 }
 
 export class PrivacyDto {
-  @IsOptional()
+  @IsOmittable()
   @IsIn(AUDIENCES, { message: 'must be everyone, contacts or nobody' })
   lastSeen?: 'everyone' | 'contacts' | 'nobody';
 
-  @IsOptional()
+  @IsOmittable()
   @IsIn(AUDIENCES, { message: 'must be everyone, contacts or nobody' })
   online?: 'everyone' | 'contacts' | 'nobody';
 }

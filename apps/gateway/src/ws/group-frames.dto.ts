@@ -3,12 +3,12 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsOptional,
   IsString,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
+import { IsOmittable } from '../http/omittable.js';
 import { SNOWFLAKE, snowflakeMessage, TOKEN, tokenMessage } from './frames.dto.js';
 
 /** Frame bounds only; the domain checks the subject (non-blank, 1-100 characters) and membership rules. */
@@ -21,7 +21,7 @@ export class CreateGroupDto {
   @MaxLength(SUBJECT_FRAME_MAX)
   subject!: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(DESCRIPTION_FRAME_MAX)
   description?: string;
@@ -51,23 +51,23 @@ export class AddMembersDto extends GroupDto {
 }
 
 export class UpdateInfoDto extends GroupDto {
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(SUBJECT_FRAME_MAX)
   subject?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(DESCRIPTION_FRAME_MAX)
   description?: string;
 }
 
 export class UpdateSettingsDto extends GroupDto {
-  @IsOptional()
+  @IsOmittable()
   @IsIn(PERMISSIONS, { message: 'must be everyone or admins' })
   sendMessages?: 'everyone' | 'admins';
 
-  @IsOptional()
+  @IsOmittable()
   @IsIn(PERMISSIONS, { message: 'must be everyone or admins' })
   editInfo?: 'everyone' | 'admins';
 }
