@@ -39,6 +39,8 @@ import { PresenceQuery } from './presence/presence-query.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
 import { PresenceTransitions } from './presence/presence-transitions.js';
 import { PresenceWatchers } from './presence/presence-watchers.js';
+import { PrivacyLearner } from './presence/privacy-learner.js';
+import { AppendedEventsPublisher } from './aggregates/appended-events.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
 import { loadFrameHandlers } from './ws/frame-handlers.loader.js';
@@ -103,6 +105,8 @@ export class GatewayModule {
         PresenceAccess,
         PresenceQuery,
         PresenceWatchers,
+        AppendedEventsPublisher,
+        PrivacyLearner,
         ...frameHandlers,
         FrameRouter,
         ChatGateway,

@@ -33,7 +33,6 @@ export class PrivacySetCommand extends FrameCommand<PrivacyDto, Requests['privac
 export class PrivacySetHandler implements ICommandHandler<PrivacySetCommand> {
   constructor(
     private readonly users: UserCommandHandler,
-    private readonly access: PresenceAccess,
     private readonly bus: PresenceBus,
     private readonly query: PresenceQuery,
     private readonly watchers: PresenceWatchers,
@@ -53,8 +52,8 @@ export class PrivacySetHandler implements ICommandHandler<PrivacySetCommand> {
       ),
     );
     if (state.status !== 'active') throw new ApiError('NOT_FOUND', 'no such user');
+    // This gateway's PresenceAccess learnt the new setting from the EventBus (PrivacyLearner).
     const settings = state.privacy;
-    this.access.learnPrivacy(conn.userId, settings, version);
     const facts = await this.query.facts(conn.userId);
     this.bus.publishPresence({ ...facts, privacy: { settings, version } });
     // Reciprocity: what this user's devices here may see of others may have changed too.
