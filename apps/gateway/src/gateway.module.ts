@@ -39,15 +39,14 @@ import { PresenceQuery } from './presence/presence-query.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
 import { PresenceTransitions } from './presence/presence-transitions.js';
 import { PresenceWatchers } from './presence/presence-watchers.js';
-import { PrivacyLearner } from './presence/privacy-learner.js';
 import { AppendedEventsPublisher } from './aggregates/appended-events.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
-import { loadFrameHandlers } from './ws/frame-handlers.loader.js';
+import { loadCqrsHandlers } from './cqrs-handlers.loader.js';
 import { LiveSessions } from './ws/live-sessions.js';
 
-/** Every frame handler (ws/handlers/**), each registered by its @FrameHandler decorator when loaded. */
-const frameHandlers = await loadFrameHandlers();
+/** The command, query and event handlers: every `…Handler` export of a `*.handler.ts` file. */
+const cqrsHandlers = await loadCqrsHandlers();
 
 /** The composition root of the gateway: infrastructure, then services, then the HTTP and WebSocket edges. */
 @Module({})
@@ -106,8 +105,7 @@ export class GatewayModule {
         PresenceQuery,
         PresenceWatchers,
         AppendedEventsPublisher,
-        PrivacyLearner,
-        ...frameHandlers,
+        ...cqrsHandlers,
         FrameRouter,
         ChatGateway,
       ],

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { UserCommandHandler } from '#libs/nats';
+import { CommandBus } from '@nestjs/cqrs';
 import type { Redis } from 'ioredis';
 import { REDIS } from '#libs/redis';
-import { CLOCK, type Clock } from '#libs/platform';
-import { ApiError, accepted } from '../http/api-error.js';
+import { ApiError } from '../http/api-error.js';
 import { validateDto } from '../http/validate-body.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
@@ -12,6 +11,7 @@ import { LinkDeviceDto, RefreshDto, RequestCodeDto, VerifyCodeDto } from './auth
 import { TokenService, type TokenPair } from './token.service.js';
 import { userIdForPhone } from './user-identity.js';
 import { VerificationCodeService } from './verification-code.service.js';
+import { DecideUserCommand } from '../aggregates/decide-user.handler.js';
 
 export const newDeviceId = (): string => `d${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
 
@@ -21,10 +21,9 @@ export class AuthController {
   constructor(
     private readonly codes: VerificationCodeService,
     private readonly tokens: TokenService,
-    private readonly users: UserCommandHandler,
+    private readonly commands: CommandBus,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post('code')
@@ -41,12 +40,14 @@ export class AuthController {
     await this.codes.verify(dto.phone, dto.code);
     const userId = userIdForPhone(dto.phone, this.config.PHONE_HASH_SECRET);
     const deviceId = newDeviceId();
-    const { events } = accepted(
-      await this.users.handle(
+    const { events } = await this.commands.execute(
+      new DecideUserCommand(userId, {
+        type: 'SignInPrimary',
         userId,
-        { type: 'SignInPrimary', userId, phone: dto.phone, deviceId, deviceName: dto.deviceName },
-        { now: this.clock.now() },
-      ),
+        phone: dto.phone,
+        deviceId,
+        deviceName: dto.deviceName,
+      }),
     );
     for (const e of events) {
       if (e.type === 'DeviceRemoved') await this.tokens.revokeDevice({ userId, deviceId: e.data.deviceId });
@@ -68,17 +69,13 @@ export class AuthController {
     const userId = await this.redis.getdel(`link:${dto.code}`);
     if (!userId) throw new ApiError('CODE_INVALID', 'the link code is wrong or expired', { attemptsLeft: 0 });
     const deviceId = newDeviceId();
-    accepted(
-      await this.users.handle(
-        userId,
-        {
-          type: 'LinkDevice',
-          deviceId,
-          deviceName: dto.deviceName,
-          maxLinkedDevices: this.config.MAX_LINKED_DEVICES,
-        },
-        { now: this.clock.now() },
-      ),
+    await this.commands.execute(
+      new DecideUserCommand(userId, {
+        type: 'LinkDevice',
+        deviceId,
+        deviceName: dto.deviceName,
+        maxLinkedDevices: this.config.MAX_LINKED_DEVICES,
+      }),
     );
     return this.tokens.issue({ userId, deviceId });
   }

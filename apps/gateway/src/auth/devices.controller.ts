@@ -1,15 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { Redis } from 'ioredis';
 import { primaryDevice } from '#libs/domain';
 import { LiveDeliveryBus, UserCommandHandler } from '#libs/nats';
-import { CLOCK, type Clock } from '#libs/platform';
 import { REDIS } from '#libs/redis';
-import { ApiError, accepted } from '../http/api-error.js';
+import { ApiError } from '../http/api-error.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
 import { CurrentDevice, DeviceAuthGuard } from './device-auth.guard.js';
 import { TokenService, type DeviceIdentity } from './token.service.js';
+import { DecideUserCommand } from '../aggregates/decide-user.handler.js';
 
 const LINK_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
@@ -19,11 +20,11 @@ const LINK_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 export class DevicesController {
   constructor(
     private readonly users: UserCommandHandler,
+    private readonly commands: CommandBus,
     private readonly tokens: TokenService,
     private readonly live: LiveDeliveryBus,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -59,12 +60,8 @@ export class DevicesController {
   async remove(@CurrentDevice() me: DeviceIdentity, @Param('deviceId') deviceId: string): Promise<void> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(deviceId))
       throw new ApiError('VALIDATION_FAILED', 'deviceId: not a device id');
-    accepted(
-      await this.users.handle(
-        me.userId,
-        { type: 'RemoveDevice', deviceId, requestedBy: me.deviceId },
-        { now: this.clock.now() },
-      ),
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, { type: 'RemoveDevice', deviceId, requestedBy: me.deviceId }),
     );
     await this.tokens.revokeDevice({ userId: me.userId, deviceId });
     // Close its sockets now, wherever they are; the projector drops its inbox.

@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, HttpCode, Inject, Param, Put, UseGuards } from '@nestjs/common';
-import { UserCommandHandler } from '#libs/nats';
-import { CLOCK, type Clock } from '#libs/platform';
+import { Body, Controller, Delete, HttpCode, Param, Put, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import type { DeviceIdentity } from '../auth/token.service.js';
-import { ApiError, accepted } from '../http/api-error.js';
+import { ApiError } from '../http/api-error.js';
 import { validateDto } from '../http/validate-body.js';
 import { MuteDto, PreviewDto } from './notifications.dto.js';
+import { DecideUserCommand } from '../aggregates/decide-user.handler.js';
 
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -13,21 +13,14 @@ const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 @Controller('v1/notification-settings')
 @UseGuards(DeviceAuthGuard)
 export class NotificationSettingsController {
-  constructor(
-    private readonly users: UserCommandHandler,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Put('preview')
   @HttpCode(204)
   async preview(@CurrentDevice() me: DeviceIdentity, @Body() body: unknown): Promise<void> {
     const { preview } = validateDto(PreviewDto, body);
-    accepted(
-      await this.users.handle(
-        me.userId,
-        { type: 'SetNotificationPreview', preview },
-        { now: this.clock.now() },
-      ),
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, { type: 'SetNotificationPreview', preview }),
     );
   }
 
@@ -41,12 +34,12 @@ export class NotificationSettingsController {
     if (!CONVERSATION_ID.test(conversationId))
       throw new ApiError('VALIDATION_FAILED', 'conversationId: not a conversation id');
     const { until } = validateDto(MuteDto, body ?? {});
-    accepted(
-      await this.users.handle(
-        me.userId,
-        { type: 'MuteConversation', conversationId, ...(until ? { until: new Date(until) } : {}) },
-        { now: this.clock.now() },
-      ),
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, {
+        type: 'MuteConversation',
+        conversationId,
+        ...(until ? { until: new Date(until) } : {}),
+      }),
     );
   }
 
@@ -58,12 +51,8 @@ export class NotificationSettingsController {
   ): Promise<void> {
     if (!CONVERSATION_ID.test(conversationId))
       throw new ApiError('VALIDATION_FAILED', 'conversationId: not a conversation id');
-    accepted(
-      await this.users.handle(
-        me.userId,
-        { type: 'UnmuteConversation', conversationId },
-        { now: this.clock.now() },
-      ),
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, { type: 'UnmuteConversation', conversationId }),
     );
   }
 }

@@ -1,4 +1,3 @@
-import type { Type } from '@nestjs/common';
 import { Command, CommandHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { RequestType, Requests } from '#libs/protocol';
 import type { DeviceConnection } from './device-connection.js';
@@ -37,7 +36,6 @@ export interface FrameBinding {
 }
 
 const bindings = new Map<RequestType, FrameBinding>();
-const handlers = new Set<Type>();
 
 /** The result a frame type's message class must promise: the protocol's. */
 type Answers<T extends RequestType> = new (
@@ -46,9 +44,8 @@ type Answers<T extends RequestType> = new (
 
 /**
  * Marks a class as the handler of one or more frame types: it becomes @nestjs/cqrs's @CommandHandler
- * (or @QueryHandler) of `message`, and each frame type is bound to its DTO and to `message`. The class
- * registers itself here when its file is loaded, so nothing else lists it: the gateway module takes
- * every registered class as a provider (see frame-handlers.loader.ts), and CQRS finds it there.
+ * (or @QueryHandler) of `message`, and each frame type is bound to its DTO and to `message` when its
+ * file is loaded (by cqrs-handlers.loader.ts, which also makes the class a provider): nothing lists it.
  */
 export function FrameHandler<T extends RequestType>(
   message: Answers<T>,
@@ -62,13 +59,7 @@ export function FrameHandler<T extends RequestType>(
       if (bindings.has(type)) throw new Error(`two handlers for frame type ${type}`);
       bindings.set(type, { type, dto, message: msg, bus });
     }
-    handlers.add(target as unknown as Type);
   };
 }
 
 export const frameBindings: ReadonlyMap<string, FrameBinding> = bindings;
-
-/** Every class marked @FrameHandler so far: the gateway module's providers. */
-export function frameHandlerClasses(): Type[] {
-  return [...handlers];
-}

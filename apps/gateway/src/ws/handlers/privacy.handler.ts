@@ -52,7 +52,7 @@ export class PrivacySetHandler implements ICommandHandler<PrivacySetCommand> {
       ),
     );
     if (state.status !== 'active') throw new ApiError('NOT_FOUND', 'no such user');
-    // This gateway's PresenceAccess learnt the new setting from the EventBus (PrivacyLearner).
+    // This gateway's PresenceAccess learnt the new setting from the EventBus (PrivacyLearnerHandler).
     const settings = state.privacy;
     const facts = await this.query.facts(conn.userId);
     this.bus.publishPresence({ ...facts, privacy: { settings, version } });

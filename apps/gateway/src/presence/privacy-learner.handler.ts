@@ -8,7 +8,7 @@ import { PresenceAccess } from './presence-access.js';
  * setting is known before the command that changed it answers.
  */
 @EventsHandler(UserEventsAppended)
-export class PrivacyLearner implements IEventHandler<UserEventsAppended> {
+export class PrivacyLearnerHandler implements IEventHandler<UserEventsAppended> {
   constructor(private readonly access: PresenceAccess) {}
 
   handle({ userId, events }: UserEventsAppended): void {
