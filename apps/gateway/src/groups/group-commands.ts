@@ -11,7 +11,7 @@ import { GROUPS_CONFIG } from '../tokens.js';
 const EXISTS_CONCURRENCY = 64;
 
 /**
- * Runs a group command through the conversation repository (optimistic concurrency on the `.meta`
+ * Runs a group command through the conversation aggregate handler (optimistic concurrency on the `.meta`
  * subject, re-decided on a conflict) with a fresh id for the system message it will post.
  */
 @Injectable()
