@@ -2,7 +2,7 @@ import { ChatStack } from '../../test/support/chat-stack.js';
 import { signUp, type TestDevice } from '../../test/support/chat-users.js';
 import { progress } from './report.js';
 
-/** An isolated deployment for a benchmark: the per-device rate limit is lifted so the load is not refused. */
+/** An isolated deployment for a benchmark: the rate limits are lifted so the load is not refused. */
 export async function startLoadStack(
   gateways = 1,
   overrides: Record<string, string> = {},
@@ -10,7 +10,15 @@ export async function startLoadStack(
   progress(`starting an isolated stack (${gateways} gateway(s) and a projector)...`);
   return ChatStack.start({
     gateways,
-    overrides: { RATE_LIMIT_FRAMES_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', ...overrides },
+    overrides: {
+      RATE_LIMIT_FRAMES_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+      RATE_LIMIT_ACCOUNT_PER_SECOND: '1000000',
+      RATE_LIMIT_ACCOUNT_BURST: '1000000',
+      CONVERSATIONS_PER_HOUR: '1000000',
+      MAX_QUEUED_FRAMES_PER_SOCKET: '10000',
+      ...overrides,
+    },
   });
 }
 

@@ -32,6 +32,10 @@ export function createTestEnv(overrides: Record<string, string> = {}): TestEnv {
     S3_BUCKET: `${id}-media`,
     JWT_SECRET: 'test-jwt-secret-0123456789abcdef-0123456789',
     PHONE_HASH_SECRET: 'test-phone-hash-secret-0123456789abcdef',
+    // Every test client comes from 127.0.0.1: per-address limits would count a whole suite as one abuser.
+    CODE_REQUESTS_PER_ADDRESS_PER_HOUR: '1000000',
+    LOOKUP_PHONES_PER_ADDRESS_PER_HOUR: '1000000',
+    REFRESHES_PER_ADDRESS_PER_HOUR: '1000000',
     ...overrides,
   };
   const sections = loadConfig(

@@ -58,15 +58,95 @@ export class MessagingConfig {
   @Max(65_536, { message: 'at most 65536' })
   MAX_MESSAGE_CHARS = 4096;
 
+  /** Frame cost units a device (all its sockets, on every gateway) may spend per second on average. */
   @ToInt()
-  @IsInt({ message: 'frames per second a device may send on average' })
+  @IsInt({ message: 'frame cost units per second a device may spend on average' })
   @Min(1, { message: 'at least 1' })
-  RATE_LIMIT_FRAMES_PER_SECOND = 100;
+  RATE_LIMIT_FRAMES_PER_SECOND = 50;
 
   @ToInt()
-  @IsInt({ message: 'frames a device may send in a burst' })
-  @Min(1, { message: 'at least 1' })
+  @IsInt({ message: 'frame cost units a device may spend in a burst' })
+  @Min(25, { message: 'at least 25 (the dearest frame costs up to 25 units)' })
   RATE_LIMIT_BURST = 200;
+}
+
+/**
+ * Limits shared by every gateway (token buckets in Redis) and the per-gateway bounds that keep one
+ * device's load from delaying another's frames. docs/protocol.md, Limits, lists what each one refuses.
+ */
+export class LimitsConfig {
+  @ToInt()
+  @IsInt({ message: 'frame cost units per second all devices of an account may spend on average' })
+  @Min(1, { message: 'at least 1' })
+  RATE_LIMIT_ACCOUNT_PER_SECOND = 100;
+
+  @ToInt()
+  @IsInt({ message: 'frame cost units all devices of an account may spend in a burst' })
+  @Min(25, { message: 'at least 25 (the dearest frame costs up to 25 units)' })
+  RATE_LIMIT_ACCOUNT_BURST = 400;
+
+  /** A new socket beyond it closes the device's oldest one (4409), on whichever gateway it is. */
+  @ToInt()
+  @IsInt({ message: 'concurrent sockets per device' })
+  @Min(1, { message: 'at least 1' })
+  @Max(16, { message: 'at most 16' })
+  MAX_SOCKETS_PER_DEVICE = 2;
+
+  /** Frames a socket may have waiting for their turn; more are refused at once with RATE_LIMITED. */
+  @ToInt()
+  @IsInt({ message: 'frames a socket may have queued' })
+  @Min(1, { message: 'at least 1' })
+  @Max(10_000, { message: 'at most 10000' })
+  MAX_QUEUED_FRAMES_PER_SOCKET = 64;
+
+  /** Frames one gateway handles at once, over all sockets, served round-robin among the sockets. */
+  @ToInt()
+  @IsInt({ message: 'frames a gateway handles at once' })
+  @Min(1, { message: 'at least 1' })
+  @Max(100_000, { message: 'at most 100000' })
+  MAX_FRAMES_IN_FLIGHT = 256;
+
+  /** Groups created plus direct chats opened, per account per hour. */
+  @ToInt()
+  @IsInt({ message: 'conversations an account may create or open per hour' })
+  @Min(1, { message: 'at least 1' })
+  CONVERSATIONS_PER_HOUR = 100;
+
+  @ToInt()
+  @IsInt({ message: 'verification code requests per source address per hour' })
+  @Min(1, { message: 'at least 1' })
+  CODE_REQUESTS_PER_ADDRESS_PER_HOUR = 60;
+
+  /** Phone numbers looked up per account (a request of 100 numbers counts 100). */
+  @ToInt()
+  @IsInt({ message: 'phone numbers an account may look up per hour' })
+  @Min(100, { message: 'at least 100 (one full request)' })
+  LOOKUP_PHONES_PER_HOUR = 1000;
+
+  @ToInt()
+  @IsInt({ message: 'phone numbers an account may look up per day' })
+  @Min(100, { message: 'at least 100 (one full request)' })
+  LOOKUP_PHONES_PER_DAY = 3000;
+
+  @ToInt()
+  @IsInt({ message: 'phone numbers looked up per source address per hour' })
+  @Min(100, { message: 'at least 100 (one full request)' })
+  LOOKUP_PHONES_PER_ADDRESS_PER_HOUR = 5000;
+
+  @ToInt()
+  @IsInt({ message: 'media upload slots an account may ask for per hour' })
+  @Min(1, { message: 'at least 1' })
+  MEDIA_SLOTS_PER_HOUR = 300;
+
+  @ToInt()
+  @IsInt({ message: 'device link codes an account may ask for per hour' })
+  @Min(1, { message: 'at least 1' })
+  LINK_CODES_PER_HOUR = 10;
+
+  @ToInt()
+  @IsInt({ message: 'token refreshes per source address per hour' })
+  @Min(1, { message: 'at least 1' })
+  REFRESHES_PER_ADDRESS_PER_HOUR = 600;
 }
 
 export class GroupsConfig {
@@ -144,6 +224,7 @@ export const gatewayConfigSpec = {
   s3: S3Config,
   auth: AuthConfig,
   messaging: MessagingConfig,
+  limits: LimitsConfig,
   media: MediaConfig,
   groups: GroupsConfig,
   presence: PresenceConfig,

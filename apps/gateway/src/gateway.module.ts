@@ -19,6 +19,7 @@ import { VerificationCodeService } from './auth/verification-code.service.js';
 import { ProjectionFloor } from './conversations/projection-floor.js';
 import type { gatewayConfigSpec } from './gateway.config.js';
 import { ApiErrorFilter } from './http/api-error.filter.js';
+import { RouteLimits } from './http/route-limits.js';
 import { MessageIdService } from './ids/message-id.service.js';
 import { MediaController } from './media/media.controller.js';
 import { NotificationSettingsController } from './notifications/notification-settings.controller.js';
@@ -29,6 +30,7 @@ import {
   AUTH_CONFIG,
   CODE_SENDER,
   GROUPS_CONFIG,
+  LIMITS_CONFIG,
   MEDIA_CONFIG,
   MESSAGING_CONFIG,
   PRESENCE_CONFIG,
@@ -44,6 +46,10 @@ import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
 import { loadCqrsHandlers } from './cqrs-handlers.loader.js';
 import { LiveSessions } from './ws/live-sessions.js';
+import { DeviceSockets } from './ws/device-sockets.js';
+import { FrameCharges } from './ws/frame-charges.js';
+import { SharedRateLimiter } from './ws/rate-limiter.js';
+import { SessionControl } from './ws/session-control.js';
 
 /** The command, query and event handlers: every `…Handler` export of a `*.handler.ts` file. */
 const cqrsHandlers = await loadCqrsHandlers();
@@ -85,12 +91,18 @@ export class GatewayModule {
       providers: [
         { provide: AUTH_CONFIG, useValue: config.auth },
         { provide: MESSAGING_CONFIG, useValue: config.messaging },
+        { provide: LIMITS_CONFIG, useValue: config.limits },
         { provide: MEDIA_CONFIG, useValue: config.media },
         { provide: GROUPS_CONFIG, useValue: config.groups },
         { provide: PRESENCE_CONFIG, useValue: config.presence },
         { provide: CODE_SENDER, inject: [LOGGER], useFactory: (log: Logger) => new LogCodeSender(log) },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         TokenService,
+        SharedRateLimiter,
+        RouteLimits,
+        FrameCharges,
+        SessionControl,
+        DeviceSockets,
         VerificationCodeService,
         DeviceAuthGuard,
         ProjectionFloor,

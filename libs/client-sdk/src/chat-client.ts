@@ -515,6 +515,14 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       this.emit('revoked');
       return;
     }
+    if (code === CLOSE_CODES.replaced) {
+      // A newer connection of this device took this one's place: reconnecting would close that one.
+      this.stopped = true;
+      const replaced = new ChatError('UNAVAILABLE', 'a newer connection of this device replaced this one');
+      this.failPending(() => true, replaced);
+      this.firstSync?.reject(replaced);
+      return;
+    }
     if (!this.stopped) this.scheduleReconnect();
   }
 

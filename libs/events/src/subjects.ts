@@ -85,3 +85,8 @@ export function typingSubject(space: Pick<SubjectSpace, 'namespace'>, conversati
 export function forgottenSubject(space: Pick<SubjectSpace, 'namespace'>, userId: string): string {
   return `${subjectRoot(space)}.forgotten.${userId}`;
 }
+
+/** Core NATS (never stored), one subject for all gateways: orders to close a device's sockets. */
+export function sessionControlSubject(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.sessions`;
+}

@@ -19,6 +19,8 @@ export const MAX_JSON_DEPTH = 32;
 export const CLOSE_CODES = {
   unauthenticated: 4401,
   revoked: 4403,
+  /** A newer socket of the same device took this one's place (MAX_SOCKETS_PER_DEVICE). */
+  replaced: 4409,
   goingAway: 1001,
 } as const;
 

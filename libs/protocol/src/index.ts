@@ -1,2 +1,3 @@
 export * from './frames.js';
 export * from './errors.js';
+export * from './ids.js';

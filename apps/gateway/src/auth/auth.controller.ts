@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Ip, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Redis } from 'ioredis';
 import { REDIS } from '#libs/redis';
 import { ApiError } from '../http/api-error.js';
+import { RouteLimits } from '../http/route-limits.js';
 import { validateDto } from '../http/validate-body.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
@@ -22,14 +23,16 @@ export class AuthController {
     private readonly codes: VerificationCodeService,
     private readonly tokens: TokenService,
     private readonly commands: CommandBus,
+    private readonly limits: RouteLimits,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   @Post('code')
   @HttpCode(202)
-  async requestCode(@Body() body: unknown): Promise<{ expiresInSeconds: number }> {
+  async requestCode(@Body() body: unknown, @Ip() ip: string): Promise<{ expiresInSeconds: number }> {
     const { phone } = validateDto(RequestCodeDto, body);
+    await this.limits.codeRequest(ip);
     return this.codes.request(phone);
   }
 
@@ -57,8 +60,9 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
-  async refresh(@Body() body: unknown): Promise<TokenPair> {
+  async refresh(@Body() body: unknown, @Ip() ip: string): Promise<TokenPair> {
     const { refreshToken } = validateDto(RefreshDto, body);
+    await this.limits.refresh(ip);
     return this.tokens.refresh(refreshToken);
   }
 

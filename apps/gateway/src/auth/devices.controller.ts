@@ -6,6 +6,7 @@ import { primaryDevice } from '#libs/domain';
 import { LiveDeliveryBus, UserCommandHandler } from '#libs/nats';
 import { REDIS } from '#libs/redis';
 import { ApiError } from '../http/api-error.js';
+import { RouteLimits } from '../http/route-limits.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
 import { CurrentDevice, DeviceAuthGuard } from './device-auth.guard.js';
@@ -23,6 +24,7 @@ export class DevicesController {
     private readonly commands: CommandBus,
     private readonly tokens: TokenService,
     private readonly live: LiveDeliveryBus,
+    private readonly limits: RouteLimits,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
@@ -49,6 +51,7 @@ export class DevicesController {
     const { state } = await this.users.load(me.userId);
     if (primaryDevice(state)?.deviceId !== me.deviceId)
       throw new ApiError('FORBIDDEN', 'only the primary device links new devices');
+    await this.limits.linkCode(me.userId);
     const code = Array.from({ length: 8 }, () => LINK_ALPHABET[randomInt(LINK_ALPHABET.length)]).join('');
     const ttl = this.config.VERIFICATION_CODE_TTL_SECONDS;
     await this.redis.set(`link:${code}`, me.userId, 'EX', ttl);

@@ -1,10 +1,12 @@
-import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Ip, Post, UseGuards } from '@nestjs/common';
 import { DeviceStore } from '#libs/read-models';
+import { RouteLimits } from '../http/route-limits.js';
 import { validateDto } from '../http/validate-body.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
 import { LookupDto } from './auth.dto.js';
-import { DeviceAuthGuard } from './device-auth.guard.js';
+import { CurrentDevice, DeviceAuthGuard } from './device-auth.guard.js';
+import type { DeviceIdentity } from './token.service.js';
 import { userIdForPhone } from './user-identity.js';
 
 /** Contact discovery: which of these phone numbers have an account. */
@@ -13,14 +15,21 @@ import { userIdForPhone } from './user-identity.js';
 export class UsersController {
   constructor(
     private readonly devices: DeviceStore,
+    private readonly limits: RouteLimits,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
   ) {}
 
   @Post('lookup')
   @HttpCode(200)
-  async lookup(@Body() body: unknown): Promise<{ users: Array<{ phone: string; userId: string }> }> {
+  async lookup(
+    @CurrentDevice() me: DeviceIdentity,
+    @Body() body: unknown,
+    @Ip() ip: string,
+  ): Promise<{ users: Array<{ phone: string; userId: string }> }> {
     const { phones } = validateDto(LookupDto, body);
-    const candidates = [...new Set(phones)].map((phone) => ({
+    const unique = [...new Set(phones)];
+    await this.limits.lookup(me.userId, ip, unique.length);
+    const candidates = unique.map((phone) => ({
       phone,
       userId: userIdForPhone(phone, this.config.PHONE_HASH_SECRET),
     }));

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/comm
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import type { DeviceIdentity } from '../auth/token.service.js';
 import { ApiError } from '../http/api-error.js';
+import { RouteLimits } from '../http/route-limits.js';
 import { validateDto } from '../http/validate-body.js';
 import { CompleteUploadDto, CreateUploadDto, DownloadDto } from './media.dto.js';
 import type { UploadSlot } from '#libs/protocol';
@@ -18,12 +19,17 @@ function mediaIdOf(raw: string): string {
 @Controller('v1/media')
 @UseGuards(DeviceAuthGuard)
 export class MediaController {
-  constructor(private readonly media: MediaService) {}
+  constructor(
+    private readonly media: MediaService,
+    private readonly limits: RouteLimits,
+  ) {}
 
   @Post()
   @HttpCode(201)
-  createSlot(@CurrentDevice() me: DeviceIdentity, @Body() body: unknown): Promise<UploadSlot> {
-    return this.media.createSlot(me, validateDto(CreateUploadDto, body));
+  async createSlot(@CurrentDevice() me: DeviceIdentity, @Body() body: unknown): Promise<UploadSlot> {
+    const dto = validateDto(CreateUploadDto, body);
+    await this.limits.mediaSlot(me.userId);
+    return this.media.createSlot(me, dto);
   }
 
   @Post(':mediaId/complete')

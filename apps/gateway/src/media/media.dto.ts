@@ -16,10 +16,10 @@ import {
 } from 'class-validator';
 import { IsOmittable } from '../http/omittable.js';
 import type { MediaKind } from '#libs/protocol';
+import { IsMessageId } from '../ws/id-validators.js';
 
 const MEDIA_KINDS: readonly MediaKind[] = ['image', 'video', 'audio', 'voice', 'document'];
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
-const SNOWFLAKE = /^[1-9]\d{0,19}$/;
 
 /** POST /v1/media: ask for an upload slot. */
 export class CreateUploadDto {
@@ -73,7 +73,7 @@ export class DownloadDto {
   @Matches(TOKEN, { message: 'must be an id of 1-64 letters, digits, _ or -' })
   conversationId!: string;
 
-  @Matches(SNOWFLAKE, { message: 'must be a message id (a decimal string)' })
+  @IsMessageId()
   messageId!: string;
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, type OnModuleDestroy } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
@@ -7,15 +8,13 @@ import { LOGGER } from '#libs/platform';
 import { CLOSE_CODES, HARD_FRAME_LIMIT_BYTES, PROTOCOL_PATH } from '#libs/protocol';
 import { bearerToken } from '../auth/device-auth.guard.js';
 import { TokenService } from '../auth/token.service.js';
-import type { MessagingConfig, PresenceConfig } from '../gateway.config.js';
 import { ApiError } from '../http/api-error.js';
 import { PresenceTracker } from '../presence/presence-tracker.js';
 import { PresenceWatchers } from '../presence/presence-watchers.js';
-import { MESSAGING_CONFIG, PRESENCE_CONFIG } from '../tokens.js';
 import { DeviceConnection } from './device-connection.js';
+import { DeviceSockets } from './device-sockets.js';
 import { FrameRouter } from './frame-router.js';
 import { LiveSessions } from './live-sessions.js';
-import { TokenBucket } from './rate-limiter.js';
 
 /**
  * The WebSocket endpoint. Authentication happens here, at the handshake (NestJS 12's ws adapter never
@@ -31,8 +30,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     private readonly router: FrameRouter,
     private readonly presence: PresenceTracker,
     private readonly watchers: PresenceWatchers,
-    @Inject(MESSAGING_CONFIG) private readonly config: Readonly<MessagingConfig>,
-    @Inject(PRESENCE_CONFIG) private readonly presenceConfig: Readonly<PresenceConfig>,
+    private readonly deviceSockets: DeviceSockets,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -43,30 +41,32 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
       void early.push([raw, isBinary]);
     socket.on('message', hold);
     let conn: DeviceConnection;
+    let token: string | undefined;
     try {
-      const token =
+      token =
         bearerToken(req.headers.authorization) ??
         new URL(req.url ?? '/', 'http://x').searchParams.get('access_token') ??
         undefined;
       if (!token) throw new ApiError('UNAUTHENTICATED', 'no access token');
       const id = await this.tokens.verifyAccess(token);
-      conn = new DeviceConnection(
-        id.userId,
-        id.deviceId,
-        socket,
-        new TokenBucket(this.config.RATE_LIMIT_FRAMES_PER_SECOND, this.config.RATE_LIMIT_BURST),
-        new TokenBucket(this.presenceConfig.TYPING_RATE_PER_SECOND, this.presenceConfig.TYPING_BURST),
-      );
+      conn = new DeviceConnection(id.userId, id.deviceId, socket, randomBytes(12).toString('base64url'));
     } catch (err) {
-      const code = err instanceof ApiError ? err.code : 'UNAUTHENTICATED';
-      // A forgotten account is final like a removed device: the client must not retry.
-      const final = code === 'DEVICE_REVOKED' || code === 'USER_FORGOTTEN';
-      socket.close(final ? CLOSE_CODES.revoked : CLOSE_CODES.unauthenticated, code);
+      this.refuse(socket, err);
       return;
     }
     if (socket.readyState !== socket.OPEN) return;
     this.connections.set(socket, conn);
     await this.sessions.add(conn);
+    try {
+      // Checked again now that an order to close the device's sockets would find this one: a session
+      // ended between the first check and here was announced before this socket could hear it.
+      await this.tokens.verifyAccess(token);
+      await this.deviceSockets.add(conn);
+    } catch (err) {
+      this.refuse(socket, err);
+      this.handleDisconnect(socket);
+      return;
+    }
     this.presence.touch(conn.userId, conn.deviceId); // connecting is activity: online from the next flush
     socket.off('message', hold);
     socket.on('message', (raw, isBinary) => this.router.onFrame(conn, raw, isBinary));
@@ -74,10 +74,21 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     if (socket.readyState !== socket.OPEN) this.handleDisconnect(socket);
   }
 
+  private refuse(socket: WebSocket, err: unknown): void {
+    const code = err instanceof ApiError ? err.code : 'UNAUTHENTICATED';
+    // A forgotten account is final like a removed device: the client must not retry.
+    const final = code === 'DEVICE_REVOKED' || code === 'USER_FORGOTTEN';
+    socket.close(final ? CLOSE_CODES.revoked : CLOSE_CODES.unauthenticated, code);
+  }
+
   handleDisconnect(socket: WebSocket): void {
     const conn = this.connections.get(socket);
     if (conn) {
       this.sessions.remove(conn);
+      this.router.forget(conn);
+      this.deviceSockets
+        .remove(conn)
+        .catch((err: Error) => this.logger.debug({ err: err.message }, 'socket set not updated'));
       this.watchers.unwatch(conn);
       this.connections.delete(socket);
       // Another socket of the same device may still be here (a quick reconnect): then it stays.

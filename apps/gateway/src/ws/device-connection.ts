@@ -1,6 +1,5 @@
 import type { WebSocket } from 'ws';
 import type { ServerFrame } from '#libs/protocol';
-import type { TokenBucket } from './rate-limiter.js';
 
 /** What the gateway remembers of an entry it pushed, so an ack needs no lookup. */
 export interface SentEntry {
@@ -26,9 +25,8 @@ export class DeviceConnection {
     readonly userId: string,
     readonly deviceId: string,
     readonly socket: WebSocket,
-    readonly limiter: TokenBucket,
-    /** Typing indicators have their own budget, so a flood of them leaves other frames alone. */
-    readonly typingLimiter: TokenBucket,
+    /** Unique over all gateways: names this socket in its device's socket set (DeviceSockets). */
+    readonly connectionId: string,
   ) {}
 
   send(frame: ServerFrame): void {

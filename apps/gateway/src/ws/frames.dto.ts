@@ -17,12 +17,11 @@ import {
 } from 'class-validator';
 import { IsOmittable } from '../http/omittable.js';
 import { MediaAttachmentDto } from '../media/media.dto.js';
+import { IsClientMessageId, IsMessageId } from './id-validators.js';
 
 export const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
-export const SNOWFLAKE = /^[1-9]\d{0,19}$/;
 const ENTRY = /^\d{1,2}:\d{1,15}$/;
 export const tokenMessage = 'must be an id of 1-64 letters, digits, _ or -';
-export const snowflakeMessage = 'must be a message id (a decimal string)';
 
 export class EmptyDto {
   /**
@@ -53,8 +52,7 @@ export class SendMessageDto {
   @Matches(TOKEN, { message: tokenMessage })
   conversationId!: string;
 
-  @IsString()
-  @Length(1, 64)
+  @IsClientMessageId()
   clientMessageId!: string;
 
   /** The character limit is the domain's (MESSAGE_TOO_LARGE); this only bounds the frame. Exactly one of text and media. */
@@ -70,7 +68,7 @@ export class SendMessageDto {
   media?: MediaAttachmentDto;
 
   @IsOmittable()
-  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  @IsMessageId()
   replyTo?: string;
 
   /** Mentioned members; the domain checks they are members. */
@@ -94,7 +92,7 @@ export class MarkReadDto {
   @Matches(TOKEN, { message: tokenMessage })
   conversationId!: string;
 
-  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  @IsMessageId()
   upToMessageId!: string;
 }
 
@@ -103,11 +101,11 @@ export class HistoryDto {
   conversationId!: string;
 
   @IsOmittable()
-  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  @IsMessageId()
   before?: string;
 
   @IsOmittable()
-  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  @IsMessageId()
   after?: string;
 
   @IsOmittable()

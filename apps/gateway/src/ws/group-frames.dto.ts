@@ -9,7 +9,8 @@ import {
   MaxLength,
 } from 'class-validator';
 import { IsOmittable } from '../http/omittable.js';
-import { SNOWFLAKE, snowflakeMessage, TOKEN, tokenMessage } from './frames.dto.js';
+import { TOKEN, tokenMessage } from './frames.dto.js';
+import { IsClientMessageId, IsMessageId } from './id-validators.js';
 
 /** Frame bounds only; the domain checks the subject (non-blank, 1-100 characters) and membership rules. */
 const SUBJECT_FRAME_MAX = 400;
@@ -76,7 +77,7 @@ export class MessageInfoDto {
   @Matches(TOKEN, { message: tokenMessage })
   conversationId!: string;
 
-  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  @IsMessageId()
   messageId!: string;
 }
 
@@ -84,11 +85,10 @@ export class ReplyPrivatelyDto {
   @Matches(TOKEN, { message: tokenMessage })
   groupConversationId!: string;
 
-  @Matches(SNOWFLAKE, { message: snowflakeMessage })
+  @IsMessageId()
   messageId!: string;
 
-  @IsString()
-  @Length(1, 64)
+  @IsClientMessageId()
   clientMessageId!: string;
 
   @IsString()

@@ -82,6 +82,11 @@ export class LiveSessions {
     }
   }
 
+  /** The sockets of one device on this gateway. */
+  ofDevice(userId: string, deviceId: string): DeviceConnection[] {
+    return [...(this.users.get(userId)?.connections ?? [])].filter((c) => c.deviceId === deviceId);
+  }
+
   all(): DeviceConnection[] {
     return [...this.users.values()].flatMap((u) => [...u.connections]);
   }

@@ -15,6 +15,16 @@ import { SendMessageDto } from '../frames.dto.js';
 import type { SendResult, Requests } from '#libs/protocol';
 import { FrameCommand, FrameHandler } from '../frame-handler.js';
 
+/**
+ * The JetStream de-duplication id (Nats-Msg-Id) of a send. The client's id goes in as base64url of its
+ * UTF-8 bytes: a header value is trimmed and must not hold CR/LF, and base64url is injective, so two
+ * different clientMessageIds never share a Nats-Msg-Id. User and device ids are subject tokens (no dot),
+ * so the dots keep the three parts apart.
+ */
+export function sendDedupId(userId: string, deviceId: string, clientMessageId: string): string {
+  return `${userId}.${deviceId}.${Buffer.from(clientMessageId, 'utf8').toString('base64url')}`;
+}
+
 /** What a send carries besides the frame: the conversation of a quoted message from elsewhere. */
 export type SendRequest = SendMessageDto & { replyToConversationId?: string };
 
@@ -80,7 +90,7 @@ export class SendMessageHandler implements ICommandHandler<SendMessageCommand> {
           ...(data.mentions ? { mentions: data.mentions } : {}),
           maxTextChars: this.config.MAX_MESSAGE_CHARS,
         },
-        { now: this.clock.now(), msgId: `${conn.userId}.${conn.deviceId}.${data.clientMessageId}` },
+        { now: this.clock.now(), msgId: sendDedupId(conn.userId, conn.deviceId, data.clientMessageId) },
       ),
     );
     const ack = acks[0]!;

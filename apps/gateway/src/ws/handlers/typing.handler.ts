@@ -25,10 +25,6 @@ export class TypingHandler implements ICommandHandler<TypingCommand> {
     @Inject(PRESENCE_CONFIG) private readonly config: Readonly<PresenceConfig>,
   ) {}
 
-  limit(conn: DeviceConnection): number {
-    return conn.typingLimiter.take();
-  }
-
   async execute({ conn, data }: TypingCommand): Promise<Record<string, never>> {
     const { state } = await this.conversations.load(data.conversationId);
     requireMember(state, conn.userId);
