@@ -4,7 +4,6 @@ import { ConversationCommandHandler } from '#libs/nats';
 import type { PresenceConfig } from '../../gateway.config.js';
 import { PresenceBus } from '../../presence/presence-bus.js';
 import { PRESENCE_CONFIG } from '../../tokens.js';
-import type { DeviceConnection } from '../device-connection.js';
 import { TypingDto } from '../frames.dto.js';
 import { requireMember } from '../../conversations/member-access.js';
 import type { Requests } from '#libs/protocol';
