@@ -63,3 +63,9 @@ export function FrameHandler<T extends RequestType>(
 }
 
 export const frameBindings: ReadonlyMap<string, FrameBinding> = bindings;
+
+/** The boot-time check: throws naming every frame type that no loaded handler is bound to. */
+export function requireFrameHandlers(types: readonly string[]): void {
+  const missing = types.filter((t) => !frameBindings.has(t));
+  if (missing.length > 0) throw new Error(`no handler for frame types ${missing.join(', ')}`);
+}

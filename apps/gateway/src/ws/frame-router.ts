@@ -14,7 +14,7 @@ import type { DeviceConnection } from './device-connection.js';
 import { FairQueue } from './fair-queue.js';
 import { FrameCharges } from './frame-charges.js';
 import { SharedRateLimiter, type Refusal } from './rate-limiter.js';
-import { frameBindings, type FrameBinding } from './frame-handler.js';
+import { frameBindings, requireFrameHandlers, type FrameBinding } from './frame-handler.js';
 import { PresenceTracker } from '../presence/presence-tracker.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,64}$/;
@@ -78,9 +78,8 @@ export class FrameRouter {
     metrics: MetricsService,
   ) {
     this.queue = new FairQueue(limits.MAX_FRAMES_IN_FLIGHT, limits.MAX_QUEUED_FRAMES_PER_SOCKET);
-    // The boot-time check: a frame type of the protocol without a handler stops the gateway here.
-    const missing = REQUEST_TYPES.filter((t) => !frameBindings.has(t));
-    if (missing.length > 0) throw new Error(`no handler for ${missing.join(', ')}`);
+    // A frame type of the protocol without a handler stops the gateway here, at boot.
+    requireFrameHandlers(REQUEST_TYPES);
     this.frames = metrics.counter('chat_gateway_frames_total', 'Client frames by type and outcome', [
       'type',
       'outcome',
