@@ -18,8 +18,6 @@ export interface AggregateLocation<E> {
  * the generic AggregateCommandHandler needs to run commands of one kind of aggregate.
  */
 export interface Aggregate<C, S, E extends EventEnvelope> {
-  /** For logs and errors: "conversation", "user". */
-  readonly name: string;
   initialState(): S;
   /** Folds one event of the state subject, with its stream sequence. */
   evolve(state: S, event: E, streamSequence: number): S;

@@ -28,7 +28,6 @@ export function conversationAggregate(
   space: SubjectSpace,
 ): Aggregate<ConversationCommand, ConversationState, ConversationEvent> {
   return {
-    name: 'conversation',
     initialState: initialConversationState,
     evolve: evolveConversation,
     decide: decideConversation,

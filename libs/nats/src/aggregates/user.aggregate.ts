@@ -6,7 +6,6 @@ import type { Aggregate } from './aggregate.js';
 /** Users (account, devices, push tokens, settings): every event on `chat.user.<id>`, all checked. */
 export function userAggregate(space: SubjectSpace): Aggregate<UserCommand, UserState, UserEvent> {
   return {
-    name: 'user',
     initialState: initialUserState,
     evolve: (state, event) => evolveUser(state, event),
     decide: decideUser,
