@@ -12,10 +12,18 @@ export class RawDevice {
   readonly counts = new Map<string, number>();
   /** When (performance.now()) each message id first arrived. */
   readonly arrivals = new Map<string, number>();
+  /** The entry id of each message id, as last received. */
+  readonly entryIds = new Map<string, string>();
+  /** Every inbox entry frame (message or receipt) in arrival order, by entry id. */
+  readonly entryLog: string[] = [];
+  /** The result (or error) frames of this device's requests, by request id. */
+  private readonly answers = new Map<string, (frame: ServerFrame) => void>();
   private waiters: Array<() => void> = [];
   private ackQueue: string[] = [];
   private ackTimer?: NodeJS.Timeout;
   private requests = 0;
+  /** The answer to the sync sent on connect. */
+  syncResult?: { cursor: string; count: number; complete: boolean };
 
   private constructor(
     private readonly ws: WebSocket,
@@ -23,8 +31,12 @@ export class RawDevice {
   ) {
     ws.on('message', (raw) => {
       const frame = JSON.parse(raw.toString()) as ServerFrame;
+      if ((frame.type === 'result' || frame.type === 'error') && frame.id)
+        this.answers.get(frame.id)?.(frame);
+      if (frame.type === 'receipt' || frame.type === 'message') this.entryLog.push(frame.data.entryId);
       if (frame.type === 'receipt' && this.ack) this.queueAck(frame.data.entryId);
       if (frame.type !== 'message') return;
+      this.entryIds.set(frame.data.messageId, frame.data.entryId);
       if (this.ack) this.queueAck(frame.data.entryId);
       const id = frame.data.messageId;
       this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
@@ -51,18 +63,20 @@ export class RawDevice {
   static connect(
     url: string,
     accessToken: string,
-    opts: { ack?: boolean; timeoutMs?: number } = {},
+    opts: { ack?: boolean; timeoutMs?: number; cursor?: string } = {},
   ): Promise<RawDevice> {
     const timeoutMs = opts.timeoutMs ?? 20_000;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { headers: { authorization: `Bearer ${accessToken}` } });
       const device = new RawDevice(ws, opts.ack ?? false);
       const timer = setTimeout(() => reject(new Error('raw device: no sync result')), timeoutMs);
-      ws.once('open', () => ws.send(JSON.stringify({ type: 'sync', id: 'sync-1', data: {} })));
+      const data = opts.cursor !== undefined ? { cursor: opts.cursor } : {};
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'sync', id: 'sync-1', data })));
       ws.on('message', (raw) => {
         const frame = JSON.parse(raw.toString()) as ServerFrame;
         if (frame.type === 'result' && frame.id === 'sync-1') {
           clearTimeout(timer);
+          device.syncResult = frame.data as RawDevice['syncResult'];
           resolve(device);
         }
       });
@@ -70,6 +84,21 @@ export class RawDevice {
         clearTimeout(timer);
         reject(err);
       });
+    });
+  }
+
+  /** Sends a request frame and resolves with its result frame's data (rejects on an error frame). */
+  request<T = Record<string, unknown>>(type: string, data: unknown, timeoutMs = 30_000): Promise<T> {
+    const id = `r-${++this.requests}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${type}: no answer`)), timeoutMs);
+      this.answers.set(id, (frame) => {
+        clearTimeout(timer);
+        this.answers.delete(id);
+        if (frame.type === 'result') resolve(frame.data as T);
+        else if (frame.type === 'error') reject(new Error(`${type}: ${frame.error.code}`));
+      });
+      this.ws.send(JSON.stringify({ type, id, data }));
     });
   }
 
@@ -95,6 +124,16 @@ export class RawDevice {
   close(): void {
     clearTimeout(this.ackTimer);
     this.ws.close();
+  }
+
+  /** Closes the socket and resolves once it is closed. */
+  async closed(): Promise<void> {
+    clearTimeout(this.ackTimer);
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
   }
 }
 

@@ -68,6 +68,16 @@ export class MessagingConfig {
   @IsInt({ message: 'frame cost units a device may spend in a burst' })
   @Min(25, { message: 'at least 25 (the dearest frame costs up to 25 units)' })
   RATE_LIMIT_BURST = 200;
+
+  /**
+   * Inbox entries a sync pushes to a device before that device acknowledges some: a device with a large
+   * backlog gets a window, then more as it acknowledges (docs/protocol.md, "Delivery").
+   */
+  @ToInt()
+  @IsInt({ message: 'unacknowledged entries a sync pushes to one device at most' })
+  @Min(10, { message: 'at least 10' })
+  @Max(10_000, { message: 'at most 10000' })
+  SYNC_WINDOW = 1000;
 }
 
 /**

@@ -45,6 +45,7 @@ import { AppendedEventsPublisher } from './aggregates/appended-events.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
 import { loadCqrsHandlers } from './cqrs-handlers.loader.js';
+import { SyncSessions } from './ws/sync-sessions.js';
 import { LiveSessions } from './ws/live-sessions.js';
 import { DeviceSockets } from './ws/device-sockets.js';
 import { FrameCharges } from './ws/frame-charges.js';
@@ -109,6 +110,7 @@ export class GatewayModule {
         MessageIdService,
         MediaService,
         LiveSessions,
+        SyncSessions,
         GroupCommands,
         PresenceBus,
         PresenceTransitions,

@@ -111,7 +111,7 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     this.heartbeatMs = options.heartbeatIntervalMs ?? 5000;
   }
 
-  /** Resolves once the first sync is done: every pending entry has been emitted. */
+  /** Resolves once the first sync is answered: its first window of pending entries has been emitted. */
   connect(): Promise<void> {
     this.stopped = false;
     const done = new Promise<void>((resolve, reject) => (this.firstSync = { resolve, reject }));
@@ -377,7 +377,10 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       const cursor = await this.loadCursor();
       await this.request('sync', cursor !== undefined ? { cursor } : {});
     } catch {
-      return; // the socket dropped during sync: onClose reconnects
+      // The socket dropped during sync (onClose reconnects), or the gateway could not sync now (a
+      // dependency down: UNAVAILABLE): close it, and reconnect and sync again after the backoff.
+      if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000, 'sync failed');
+      return;
     }
     this.ready = true;
     this.attempt = 0;

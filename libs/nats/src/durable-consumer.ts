@@ -12,6 +12,7 @@ import {
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { EventSchemaError } from '#libs/events';
+import { isDependencyUnavailable } from '#libs/platform';
 import { errorMessageOf, parkMessage, type LogOrigin } from './dead-letter.js';
 
 /** What a consumer reports as it goes, for metrics (the runner turns these into Prometheus series). */
@@ -36,8 +37,13 @@ export interface DurableConsumerOptions {
   readonly logger: Logger;
   readonly maxInFlight?: number;
   readonly ackWaitMs?: number;
-  /** Attempts before an event is parked on the dead-letter subject (default 5). */
+  /**
+   * Attempts before an event is parked on the dead-letter subject (default 5). Only failures of the work
+   * itself count: a dependency that is down (`isUnavailable`) is retried for as long as it takes.
+   */
   readonly maxAttempts?: number;
+  /** Whether a failure is a dependency being down or slow (default: isDependencyUnavailable). */
+  readonly isUnavailable?: (err: unknown) => boolean;
   /** First retry delay; it doubles per attempt up to maxBackoffMs (defaults 200 and 5000). */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -84,7 +90,10 @@ export async function ensureDurable(
  * One consumer loop shape everywhere: consume, handle, ack. A failing handler is retried with backoff
  * (telling JetStream the message is still being worked on), holding back only its own key; after
  * maxAttempts (at once for a payload that fails its schema) it is parked on the dead-letter subject with
- * the error, stream and sequence in headers, terminated, and the consumer goes on. stop() stops pulling and waits for the
+ * the error, stream and sequence in headers, terminated, and the consumer goes on. A dependency that is
+ * down is never the event's fault: such failures are retried with capped backoff until it is back, the
+ * key's later events wait behind it (so they resume in order), and the consumer pulls nothing new once
+ * maxInFlight events are waiting. stop() stops pulling and waits for the
  * work in flight, so a restart resumes exactly after what was acknowledged.
  */
 export class DurableConsumer {
@@ -140,16 +149,25 @@ export class DurableConsumer {
         return;
       } catch (err) {
         this.o.observer?.failed(msg, err, attempt);
-        // A payload that fails its schema fails the same way every time: park it at once.
-        if (err instanceof EventSchemaError || attempt >= maxAttempts) {
+        // A payload that fails its schema fails the same way every time: park it at once. A dependency
+        // that is down is no fault of the event: never park for it.
+        const unavailable = (this.o.isUnavailable ?? isDependencyUnavailable)(err);
+        if (err instanceof EventSchemaError || (!unavailable && attempt >= maxAttempts)) {
           await this.park(msg, err, attempt);
           return;
         }
         const base = this.o.backoffMs ?? 200;
-        const delay = Math.min(base * 2 ** (attempt - 1), this.o.maxBackoffMs ?? 5000);
+        const delay = Math.min(base * 2 ** Math.min(attempt - 1, 20), this.o.maxBackoffMs ?? 5000);
         this.o.logger.warn(
-          { stream: this.o.stream, seq: msg.seq, subject: msg.subject, attempt, err: errorMessageOf(err) },
-          'handler failed; retrying',
+          {
+            stream: this.o.stream,
+            seq: msg.seq,
+            subject: msg.subject,
+            attempt,
+            unavailable,
+            err: errorMessageOf(err),
+          },
+          unavailable ? 'a dependency is unavailable; retrying' : 'handler failed; retrying',
         );
         msg.working();
         await sleep(delay);

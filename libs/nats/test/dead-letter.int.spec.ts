@@ -138,4 +138,45 @@ describe('poison events are retried, then parked on the dead-letter subject (rea
     const raw = await client.jsm.streams.getMessage(dlqStream, { seq: 1 });
     assert.ok(raw?.header.get(DEAD_LETTER_HEADERS.parkedAt));
   });
+
+  test('a dependency that is down is retried past maxAttempts, never parked, and its key resumes in order', async () => {
+    const store = new EventStore(client.js, client.jsm, chatEventCodec);
+    const stream = partitionStreamName(client.topology, 0);
+    const subject = conversationSubject(client.topology, 'down1', 'meta');
+    const first = await store.append(subject, created('down1'));
+    const second = await store.append(subject, { ...created('down1'), id: 'evt-down1-again' });
+    const seen = { parked: 0 };
+    const applied: number[] = [];
+    let attempts = 0;
+    /** What cassandra-driver throws when no node answers. */
+    const outage = Object.assign(new Error('All host(s) tried for query failed'), {
+      name: 'NoHostAvailableError',
+    });
+    const consumer = new DurableConsumer(client.js, client.jsm, {
+      stream,
+      durable: 'test-outage',
+      filterSubject: subject,
+      keyOf: (m: JsMsg) => m.subject,
+      handle: (m: JsMsg) => {
+        if (m.seq === first.seq && ++attempts <= 8) return Promise.reject(outage);
+        applied.push(m.seq);
+        return Promise.resolve();
+      },
+      logger: pino({ level: 'silent' }),
+      maxAttempts: 3,
+      backoffMs: 10,
+      maxBackoffMs: 40,
+      deadLetterSubject: deadLetterSubject(client.topology, 'test-outage'),
+      observer: { applied: () => undefined, failed: () => undefined, parked: () => seen.parked++ },
+    });
+    await consumer.start();
+    try {
+      await until(() => applied.length === 2, 'both applied once the dependency is back');
+    } finally {
+      await consumer.stop();
+    }
+    assert.equal(attempts, 9, 'retried well past maxAttempts (3)');
+    assert.deepEqual(applied, [first.seq, second.seq], 'in order: the later event waited');
+    assert.equal(seen.parked, 0, 'nothing parked');
+  });
 });

@@ -9,3 +9,4 @@ export * from './platform.module.js';
 export * from './bootstrap.js';
 export * from './tls-context.js';
 export * from './periodic-task.js';
+export * from './dependency-errors.js';

@@ -4,7 +4,13 @@ import type { RetentionConfig } from '#libs/config';
 import type { ChatEvent, PersonalDataVault } from '#libs/events';
 import type { NatsClient } from '#libs/nats';
 import type { MetricsService } from '#libs/platform';
-import { ConversationStore, GroupStore, ReceiptStore, TimelineStore } from '#libs/read-models';
+import {
+  ConversationStore,
+  GroupAggregateStore,
+  GroupStore,
+  ReceiptStore,
+  TimelineStore,
+} from '#libs/read-models';
 import type { ConversationFanOut } from './conversation-fan-out.js';
 import { ConversationProjection } from './conversation.projection.js';
 import { GroupProjection } from './group.projection.js';
@@ -21,6 +27,11 @@ export interface ConversationProjectionDeps {
   readonly retention: Readonly<RetentionConfig>;
   readonly logger: Logger;
   readonly metrics: MetricsService;
+  /**
+   * Set where the projection delivers: group aggregate receipts are computed and recorded only there.
+   * A rebuild, or a version written silently during a hand-over, sends none and records none.
+   */
+  readonly groupAggregates?: GroupAggregateStore;
 }
 
 /**
@@ -45,7 +56,7 @@ export function conversationProjectionAt(
     deps.fanOut,
     deps.mediaLinks,
     groups,
-    new GroupReceipts(receipts, conversations, timeline),
+    new GroupReceipts(receipts, conversations, timeline, deps.groupAggregates),
     deps.vault,
     deps.retention,
     deps.logger,

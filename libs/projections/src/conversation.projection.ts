@@ -256,7 +256,16 @@ export class ConversationProjection {
     const flagged = mentions.filter((u) => u !== d.senderUserId);
     if (flagged.length > 0) await this.conversations.recordMentions(flagged, d.conversationId, seq);
     await this.conversations.markRead(d.senderUserId, d.conversationId, seq);
-    this.groupReceipts.noteSent(d.conversationId, d.senderUserId, seq);
+    // Sending moves the sender's read marker, which may complete "read by all" of earlier messages: every
+    // member gets the message at this position, so those aggregates go out with the next receipt.
+    if (state.kind === 'group')
+      await this.groupReceipts.markerMoved(
+        d.conversationId,
+        state.members,
+        { userId: d.senderUserId, deviceId: d.senderDeviceId, seq },
+        new Set(),
+        false,
+      );
     await this.conversations.advance(d.conversationId, position.seq, seq, new Date(d.sentAt));
   }
 
@@ -303,8 +312,8 @@ export class ConversationProjection {
     const toSenders =
       state.kind === 'group'
         ? await this.groupReceipts.deliveredToAll(d.conversationId, state.members, d.userId, mine)
-        : bySender;
-    for (const [sender, messageIds] of toSenders) {
+        : { send: bySender, commit: () => Promise.resolve() };
+    for (const [sender, messageIds] of toSenders.send) {
       await this.fanOut.deliver(position, d.conversationId, [{ userId: sender }], {
         kind: 'receipt',
         data: {
@@ -318,6 +327,37 @@ export class ConversationProjection {
         },
       });
     }
+    await toSenders.commit();
+    // "Read by all" completed by a member's sending goes out here, to senders with no other entry here.
+    if (state.kind === 'group')
+      await this.readByAll(state, position, undefined, new Set(toSenders.send.keys()), d.deliveredAt);
+  }
+
+  /** Sends the "read by all" aggregates now due (GroupReceipts), then records them as sent. */
+  private async readByAll(
+    state: ConversationRow,
+    position: LogPosition,
+    move: { userId: string; deviceId: string; seq: number } | undefined,
+    busy: ReadonlySet<string>,
+    at: string,
+  ): Promise<void> {
+    const due = await this.groupReceipts.markerMoved(state.conversationId, state.members, move, busy, true);
+    // Each sender gets the aggregate in its own inbox row (a user with no other entry at this position).
+    for (const a of due.send) {
+      await this.fanOut.deliver(position, state.conversationId, [{ userId: a.senderUserId }], {
+        kind: 'receipt',
+        data: {
+          conversationId: state.conversationId,
+          status: 'read',
+          userId: a.userId,
+          deviceId: a.deviceId ?? '',
+          upToMessageId: a.messageId,
+          allMembers: true,
+          at,
+        },
+      });
+    }
+    await due.commit();
   }
 
   private async read(state: ConversationRow, event: MessageRead, position: LogPosition): Promise<void> {
@@ -349,7 +389,6 @@ export class ConversationProjection {
     }
     // In a group: the reader's other devices keep in step, and each sender whose messages are now read
     // by every other member sees "read" up to the latest of them.
-    const readByAll = await this.groupReceipts.readByAll(d.conversationId, state.members, d.userId, ref.seq);
     await this.fanOut.deliver(
       position,
       d.conversationId,
@@ -359,13 +398,13 @@ export class ConversationProjection {
         data: receipt,
       },
     );
-    // Each sender gets the aggregate in its own inbox row (a different user, so the same entry id is fine).
-    for (const [sender, upToMessageId] of readByAll) {
-      await this.fanOut.deliver(position, d.conversationId, [{ userId: sender }], {
-        kind: 'receipt',
-        data: { ...receipt, upToMessageId, allMembers: true },
-      });
-    }
+    await this.readByAll(
+      state,
+      position,
+      { userId: d.userId, deviceId: d.deviceId, seq: ref.seq },
+      new Set([d.userId]),
+      d.readAt,
+    );
   }
 }
 

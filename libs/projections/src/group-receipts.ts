@@ -1,31 +1,70 @@
-import type { ConversationStore, ReceiptStore, TimelineStore } from '#libs/read-models';
+import type { ConversationStore, GroupAggregateStore, ReceiptStore, TimelineStore } from '#libs/read-models';
 import { BoundedMap } from './bounded-map.js';
 
 const DELIVERED_CACHE = 20_000;
 const READ_CACHE = 2_000;
-/** How far back a read marker is searched for messages that became read by all. */
+const UNCHECKED_MAX = 100_000;
+/** How far below a sender's new "read by all" limit its latest message is searched. */
 const READ_WINDOW = 200;
 
+/** A message's "delivered to all": the members holding it, and whether the aggregate went out. */
+interface DeliveredSet {
+  readonly have: Set<string>;
+  sent: boolean;
+}
+
+/** A group's read markers (moved by reads and by sending) and, per sender, how far "read by all" went out. */
+interface ReadState {
+  readonly marks: Map<string, number>;
+  /** The device that last moved each member's marker, for the receipt it completes. */
+  readonly movedBy: Map<string, string>;
+  readonly sentUpTo: Map<string, number>;
+}
+
+/** A "read by all" aggregate to send to `senderUserId`: up to its message `messageId`. */
+export interface ReadAggregate {
+  readonly senderUserId: string;
+  readonly messageId: string;
+  /** The member whose marker completed it (the slowest reader), and their device if known. */
+  readonly userId: string;
+  readonly deviceId?: string;
+}
+
+/** Aggregates to send now, and what to record once they are out. */
+export interface Aggregates<T> {
+  readonly send: T;
+  /** Records them as sent; call after delivering (a crash in between sends them again, never loses them). */
+  readonly commit: () => Promise<void>;
+}
+
+const nothing = (): Promise<void> => Promise.resolve();
+
 /**
- * Aggregate receipts of groups: "delivered to all" once every current member but the sender holds a
- * message on a device, "read by all" once every other member has read up to it. Receipts of one
- * conversation run in several lanes at once; the in-memory sets here stay exact because a set is
- * loaded once and then changed only synchronously, and read marks move one reader at a time. On a miss
- * they are loaded from the tables, so a restart loses nothing.
- * A receipt is emitted when this member's receipt is the one that completes the set, so a replay
- * after a crash may emit it again (same entry id: the client drops it), never lose it.
+ * Aggregate receipts of groups, exact from durable state: "delivered to all" once every current member
+ * but the sender holds a message on a device, "read by all" once every other member's read marker
+ * (moved by reading or by sending) reached it. What went out is recorded (GroupAggregateStore), so a
+ * restart, a cache miss or a new read-model version neither repeats nor loses one; the state of a
+ * conversation is changed only synchronously (delivered sets) or one event at a time (read state), so
+ * concurrent receipt lanes cannot both send the same aggregate. Without a ledger (a rebuild, which
+ * delivers nothing) it computes nothing.
  */
 export class GroupReceipts {
-  private readonly delivered = new BoundedMap<string, Set<string>>(DELIVERED_CACHE);
-  private readonly reads = new BoundedMap<string, Map<string, number>>(READ_CACHE);
-  private readonly loading = new Map<string, Promise<Set<string>>>();
-  /** readByAll of one conversation, one at a time: its marks are read and moved across awaits. */
+  private readonly delivered = new BoundedMap<string, DeliveredSet>(DELIVERED_CACHE);
+  private readonly loading = new Map<string, Promise<DeliveredSet>>();
+  private readonly reads = new BoundedMap<string, ReadState>(READ_CACHE);
+  /** Read-state work of one conversation, one at a time: it reads and moves markers across awaits. */
   private readonly readChains = new Map<string, Promise<unknown>>();
+  /**
+   * Conversations where a member's sending moved a marker while their read state was not loaded: the
+   * next receipt loads it and checks. Elsewhere a receipt with no marker of its own loads nothing.
+   */
+  private readonly unchecked = new Set<string>();
 
   constructor(
     private readonly receipts: ReceiptStore,
     private readonly conversations: ConversationStore,
     private readonly timeline: TimelineStore,
+    private readonly ledger?: GroupAggregateStore,
   ) {}
 
   /** Messages (by sender) that this member's delivery completed. Call after the status rows are written. */
@@ -34,35 +73,45 @@ export class GroupReceipts {
     members: readonly string[],
     userId: string,
     messages: ReadonlyArray<{ id: string; senderUserId: string }>,
-  ): Promise<Map<string, string[]>> {
+  ): Promise<Aggregates<Map<string, string[]>>> {
     const done = new Map<string, string[]>();
+    if (!this.ledger || !members.includes(userId)) return { send: done, commit: nothing };
+    const completed: string[] = [];
     for (const m of messages) {
+      if (m.senderUserId === userId) continue;
       const key = `${conversationId}/${m.id}`;
-      let have = this.delivered.get(key);
-      // Loaded from the table by this call, the set already holds this member's row (written before).
-      const loaded = !have && !this.loading.has(key);
-      have ??= await this.loadDelivered(conversationId, m.id, key);
-      // Only a member's first delivery can complete the set, and only once enough members have it: the
-      // full check then runs for the last few receipts of a large group, not for each of a thousand.
-      const completes =
-        userId !== m.senderUserId && (loaded || !have.has(userId)) && members.includes(userId);
-      have.add(userId);
-      if (!completes) continue;
+      const set = this.delivered.get(key) ?? (await this.loadDelivered(conversationId, m.id, key));
+      set.have.add(userId);
+      if (set.sent) continue;
+      // The full check only once enough members have it: it runs for the last receipts of a large group.
       const need = members.length - (members.includes(m.senderUserId) ? 1 : 0);
-      if (have.size >= need && members.every((u) => u === m.senderUserId || have.has(u)))
+      if (set.have.size >= need && members.every((u) => u === m.senderUserId || set.have.has(u))) {
+        set.sent = true; // synchronously: a concurrent lane sees it at once
+        completed.push(m.id);
         done.set(m.senderUserId, [...(done.get(m.senderUserId) ?? []), m.id]);
+      }
     }
-    return done;
+    const ledger = this.ledger;
+    return {
+      send: done,
+      commit: completed.length > 0 ? () => ledger.markDeliveredSent(conversationId, completed) : nothing,
+    };
   }
 
   /** One load per message even when several receipt lanes miss it at once: each adds itself after it. */
-  private loadDelivered(conversationId: string, messageId: string, key: string): Promise<Set<string>> {
+  private loadDelivered(conversationId: string, messageId: string, key: string): Promise<DeliveredSet> {
     let pending = this.loading.get(key);
     if (!pending) {
-      pending = this.receipts.status(conversationId, messageId).then((rows) => {
-        const have = new Set(rows.filter((r) => r.deliveredAt).map((r) => r.userId));
-        this.delivered.set(key, have);
-        return have;
+      pending = Promise.all([
+        this.receipts.status(conversationId, messageId),
+        this.ledger!.deliveredSent(conversationId, messageId),
+      ]).then(([rows, sent]) => {
+        const set: DeliveredSet = {
+          have: new Set(rows.filter((r) => r.deliveredAt).map((r) => r.userId)),
+          sent,
+        };
+        this.delivered.set(key, set);
+        return set;
       });
       this.loading.set(key, pending);
       void pending.then(
@@ -73,25 +122,25 @@ export class GroupReceipts {
     return pending;
   }
 
-  /** A sender read their own conversation up to the message they sent (the message lane tells us). */
-  noteSent(conversationId: string, senderUserId: string, seq: number): void {
-    const marks = this.reads.get(conversationId);
-    if (marks && (marks.get(senderUserId) ?? 0) < seq) marks.set(senderUserId, seq);
-  }
-
   /**
-   * The reader moved their marker to `seq`: for each sender whose messages became read by every other
-   * member, the latest such message (read receipts are "up to", so it covers the earlier ones).
+   * A member's read marker moved to `seq` (they read, or sent: sending implies having read what came
+   * before). Call after the durable marker is written. With `deliverNow`, returns the "read by all"
+   * aggregates now due, except to the users in `busy` (who get another entry at this log position: one
+   * entry per position and device); those wait for the conversation's next receipt. Without it, only
+   * moves the marker (a MessageSent: every member gets the message at its position), and only in memory
+   * already loaded: a large group's message never waits for its members' markers to be read.
    */
-  readByAll(
+  markerMoved(
     conversationId: string,
     members: readonly string[],
-    readerUserId: string,
-    seq: number,
-  ): Promise<Map<string, string>> {
+    move: { userId: string; deviceId: string; seq: number } | undefined,
+    busy: ReadonlySet<string>,
+    deliverNow: boolean,
+  ): Promise<Aggregates<ReadAggregate[]>> {
+    if (!this.ledger) return Promise.resolve({ send: [], commit: nothing });
     const run = (this.readChains.get(conversationId) ?? Promise.resolve())
       .catch(() => undefined)
-      .then(() => this.readByAllNow(conversationId, members, readerUserId, seq));
+      .then(() => this.markerMovedNow(conversationId, members, move, busy, deliverNow));
     this.readChains.set(conversationId, run);
     void run.then(
       () => this.forgetChain(conversationId, run),
@@ -104,35 +153,87 @@ export class GroupReceipts {
     if (this.readChains.get(conversationId) === run) this.readChains.delete(conversationId);
   }
 
-  private async readByAllNow(
+  private async readState(conversationId: string, members: readonly string[]): Promise<ReadState> {
+    let state = this.reads.get(conversationId);
+    if (!state) {
+      const [marks, sentUpTo] = await Promise.all([
+        this.conversations.readMarks(conversationId, members),
+        this.ledger!.readUpTo(conversationId),
+      ]);
+      state = { marks, movedBy: new Map(), sentUpTo };
+      this.reads.set(conversationId, state);
+    }
+    const missing = members.filter((u) => !state.marks.has(u));
+    if (missing.length > 0)
+      for (const [u, s] of await this.conversations.readMarks(conversationId, missing)) state.marks.set(u, s);
+    return state;
+  }
+
+  private async markerMovedNow(
     conversationId: string,
     members: readonly string[],
-    readerUserId: string,
-    seq: number,
-  ): Promise<Map<string, string>> {
-    let marks = this.reads.get(conversationId);
-    if (!marks) {
-      marks = await this.conversations.readMarks(conversationId, members);
-      this.reads.set(conversationId, marks);
+    move: { userId: string; deviceId: string; seq: number } | undefined,
+    busy: ReadonlySet<string>,
+    deliverNow: boolean,
+  ): Promise<Aggregates<ReadAggregate[]>> {
+    const cached = this.reads.has(conversationId);
+    if (!cached && !deliverNow) {
+      this.unchecked.add(conversationId); // the marker is durable: a later load reads it
+      // Bounded: a check dropped here happens at the group's next read or next message instead.
+      if (this.unchecked.size > UNCHECKED_MAX)
+        this.unchecked.delete(this.unchecked.values().next().value as string);
+      return { send: [], commit: nothing };
     }
-    const missing = members.filter((u) => !marks.has(u));
-    if (missing.length > 0)
-      for (const [u, s] of await this.conversations.readMarks(conversationId, missing)) marks.set(u, s);
-    const previous = marks.get(readerUserId) ?? 0;
-    if (seq <= previous) return new Map();
-    marks.set(readerUserId, seq);
-    const from = Math.max(previous, seq - READ_WINDOW);
-    const page = await this.timeline.page(conversationId, {
-      afterSeq: from,
-      limit: seq - from,
-      lastSeq: seq,
+    if (!cached && !move && !this.unchecked.has(conversationId)) return { send: [], commit: nothing };
+    const state = await this.readState(conversationId, members);
+    this.unchecked.delete(conversationId);
+    if (move && (state.marks.get(move.userId) ?? 0) <= move.seq) {
+      state.marks.set(move.userId, move.seq);
+      state.movedBy.set(move.userId, move.deviceId);
+    }
+    if (!deliverNow) return { send: [], commit: nothing };
+    // Each sender's limit is the lowest marker of the others: the lowest two are all it takes (O(n)).
+    let first = { u: '', seq: Infinity };
+    let second = { u: '', seq: Infinity };
+    for (const u of members) {
+      const seq = state.marks.get(u) ?? 0;
+      if (seq < first.seq) [first, second] = [{ u, seq }, first];
+      else if (seq < second.seq) second = { u, seq };
+    }
+    const due = members.flatMap((sender) => {
+      if (busy.has(sender) || members.length < 2) return [];
+      const slowest = first.u === sender ? second : first;
+      const after = state.sentUpTo.get(sender) ?? 0;
+      return slowest.seq > after ? [{ sender, slowest, after }] : [];
     });
-    const out = new Map<string, string>();
-    for (const m of page) {
-      if (m.seq > seq || m.system || m.senderUserId === readerUserId) continue;
-      const others = members.filter((u) => u !== m.senderUserId);
-      if (others.every((u) => (marks.get(u) ?? 0) >= m.seq)) out.set(m.senderUserId, m.messageId);
+    const out: ReadAggregate[] = [];
+    const raised = new Map<string, number>();
+    if (due.length === 0) return { send: out, commit: nothing };
+    // One page covers every sender due: their limits are the lowest or the second lowest marker.
+    const hi = Math.max(...due.map((d) => d.slowest.seq));
+    const lo = Math.max(Math.min(...due.map((d) => d.after)), hi - READ_WINDOW);
+    const page = await this.timeline.page(conversationId, { afterSeq: lo, limit: hi - lo, lastSeq: hi });
+    for (const { sender, slowest, after } of due) {
+      const latest = page
+        .filter((m) => m.seq > after && m.seq <= slowest.seq && !m.system && m.senderUserId === sender)
+        .at(-1);
+      // Raised in memory for every sender; recorded only where an aggregate goes out (elsewhere there
+      // was nothing to send, and a reload finds nothing to send again).
+      state.sentUpTo.set(sender, slowest.seq);
+      if (!latest) continue;
+      raised.set(sender, slowest.seq);
+      const deviceId = state.movedBy.get(slowest.u);
+      out.push({
+        senderUserId: sender,
+        messageId: latest.messageId,
+        userId: slowest.u,
+        ...(deviceId ? { deviceId } : {}),
+      });
     }
-    return out;
+    const ledger = this.ledger!;
+    return {
+      send: out,
+      commit: raised.size > 0 ? () => ledger.saveReadUpTo(conversationId, raised) : nothing,
+    };
   }
 }

@@ -195,7 +195,7 @@ export interface TypingIndicator {
 /** Every request a client can send, with its data and its result data. */
 export interface Requests {
   ping: { data: Record<string, never>; result: { time: string } };
-  sync: { data: { cursor?: string }; result: { cursor: string; count: number } };
+  sync: { data: { cursor?: string }; result: { cursor: string; count: number; complete: boolean } };
   'conversation.open_direct': {
     data: { userId: string };
     result: { conversationId: string; created: boolean };

@@ -1,6 +1,7 @@
 /**
  * Inbox entry ids and device cursors are positions in the log: (stream partition, stream sequence).
- * Entry id `3:1042`; a cursor lists the highest acknowledged sequence per partition: `0:981,3:1042`.
+ * Entry id `3:1042`; a cursor lists a floor per partition, `0:981,3:1042`: the device has acknowledged
+ * every entry of that partition at or below it (entries above it may be acknowledged too, or not).
  * Clients treat both as opaque strings.
  */
 export interface LogPosition {
@@ -38,8 +39,9 @@ export function parseCursor(text: string): Cursor | undefined {
   return out;
 }
 
-export function mergeCursor(cursor: Cursor, positions: readonly LogPosition[]): Cursor {
+/** The cursor with each given partition's floor raised to `floors`' (a floor never goes down). */
+export function raiseCursor(cursor: Cursor, floors: ReadonlyMap<number, number>): Cursor {
   const out = new Map(cursor);
-  for (const p of positions) out.set(p.partition, Math.max(out.get(p.partition) ?? 0, p.seq));
+  for (const [p, floor] of floors) out.set(p, Math.max(out.get(p) ?? 0, floor));
   return out;
 }

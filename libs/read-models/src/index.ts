@@ -13,3 +13,4 @@ export * from './read-model-versions.js';
 export * from './conversations-tables.js';
 export * from './users-model.js';
 export * from './personal-key.store.js';
+export * from './group-aggregate.store.js';

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject 
 import { PersonalDataForgottenError } from '#libs/events';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { LOGGER } from '#libs/platform';
+import { isDependencyUnavailable, LOGGER } from '#libs/platform';
 import { expectedFailure } from './api-error.js';
 
 /** The one error handler of the HTTP API: stable codes out, internals logged and never shown. */
@@ -46,6 +46,10 @@ export class ApiErrorFilter implements ExceptionFilter {
       return;
     }
     this.logger.error({ err: exception }, 'unhandled HTTP error');
+    if (isDependencyUnavailable(exception)) {
+      res.status(503).json({ error: { code: 'UNAVAILABLE', message: 'a dependency is unavailable; retry' } });
+      return;
+    }
     res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
   }
 }

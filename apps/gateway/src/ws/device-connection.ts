@@ -39,6 +39,8 @@ export class DeviceConnection {
       if (this.buffered.length < MAX_BUFFERED) this.buffered.push({ entryId, frame });
       return; // beyond the buffer the entry waits in the inbox for the next sync
     }
+    // A sync may have read the entry before its live copy came: pushed already, not acknowledged yet.
+    if (this.sent.has(entryId)) return;
     this.deliver(entryId, frame, entry);
   }
 

@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { RawData } from 'ws';
 import type { Logger } from 'pino';
 import { EventSchemaError, PersonalDataForgottenError } from '#libs/events';
-import { LOGGER, MetricsService } from '#libs/platform';
+import { isDependencyUnavailable, LOGGER, MetricsService } from '#libs/platform';
 import { FRAME_LIMIT_BYTES, REQUEST_TYPES, type ErrorBody, type RequestType } from '#libs/protocol';
 import type { LimitsConfig } from '../gateway.config.js';
 import { ApiError, expectedFailure } from '../http/api-error.js';
@@ -199,10 +199,7 @@ export class FrameRouter {
     // A race with `chatctl forget`: the token check passed, but no key may be made for them any more.
     if (err instanceof PersonalDataForgottenError) return { code: 'USER_FORGOTTEN', message: err.message };
     this.logger.error({ err, userId: conn.userId, deviceId: conn.deviceId, type }, 'request failed');
-    const unavailable =
-      err instanceof Error &&
-      /timeout|TIMEOUT|connection|NoHostAvailable|closed/i.test(`${err.name} ${err.message}`);
-    return unavailable
+    return isDependencyUnavailable(err)
       ? { code: 'UNAVAILABLE', message: 'a dependency is unavailable; retry' }
       : { code: 'INTERNAL', message: 'internal error' };
   }

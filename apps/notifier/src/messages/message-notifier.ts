@@ -10,7 +10,7 @@ import {
   type PushToken,
 } from '#libs/events';
 import { NatsClient } from '#libs/nats';
-import { CLOCK, LOGGER, MetricsService, type Clock } from '#libs/platform';
+import { CLOCK, DependencyUnavailableError, LOGGER, MetricsService, type Clock } from '#libs/platform';
 import { ConversationStore, DeviceStore, InboxStore, PushSettingsStore } from '#libs/read-models';
 import type { DeviceConnectivity } from '../delivery/device-connectivity.js';
 import { PushDispatcher } from '../delivery/push-dispatcher.js';
@@ -125,7 +125,8 @@ export class MessageNotifier {
       const row = await this.conversations.get(conversationId);
       if (row && row.appliedSequence >= msg.seq) return;
       if (Date.now() > deadline)
-        throw new Error(`conversation ${conversationId} not projected up to ${msg.seq}`);
+        // The projector lags (its database may be down): retried for as long as it takes, never dropped.
+        throw new DependencyUnavailableError(`conversation ${conversationId} not projected up to ${msg.seq}`);
       await sleep(50);
     }
   }

@@ -13,7 +13,7 @@ import {
   type ConversationProjection,
   type ConversationProjectionDeps,
 } from '#libs/projections';
-import { DeviceStore, MediaStore, ReadModelVersions } from '#libs/read-models';
+import { DeviceStore, GroupAggregateStore, MediaStore, ReadModelVersions } from '#libs/read-models';
 import { RETENTION } from '../tokens.js';
 import { FanOut } from './fan-out.js';
 
@@ -45,8 +45,19 @@ export class LiveConversationProjection {
     metrics: MetricsService,
   ) {
     const mediaLinks = new MediaLinksRecorder(media, devices, retention, logger);
-    this.delivering = { nats, cql, fanOut, mediaLinks, vault, retention, logger, metrics };
-    this.silent = { ...this.delivering, fanOut: new NoFanOut(), mediaLinks: new MediaLinksUntouched() };
+    this.delivering = {
+      nats,
+      cql,
+      fanOut,
+      mediaLinks,
+      vault,
+      retention,
+      logger,
+      metrics,
+      groupAggregates: new GroupAggregateStore(cql),
+    };
+    const { groupAggregates: _deliveringOnly, ...silent } = this.delivering;
+    this.silent = { ...silent, fanOut: new NoFanOut(), mediaLinks: new MediaLinksUntouched() };
   }
 
   keyOf(msg: StoredMessage): string {

@@ -1,25 +1,40 @@
-import type { ICommandHandler } from '@nestjs/cqrs';
 import { Inject } from '@nestjs/common';
+import type { ICommandHandler } from '@nestjs/cqrs';
 import { ConversationCommandHandler } from '#libs/nats';
-import { accepted } from '../../http/api-error.js';
+import type { Requests } from '#libs/protocol';
 import { CLOCK, type Clock } from '#libs/platform';
 import {
   encodeCursor,
+  entryId,
   InboxStore,
-  mergeCursor,
   parseEntryId,
+  raiseCursor,
   type Cursor,
   type LogPosition,
 } from '#libs/read-models';
+import { accepted } from '../../http/api-error.js';
 import { ProjectionFloor } from '../../conversations/projection-floor.js';
 import type { DeviceConnection, SentEntry } from '../device-connection.js';
 import { AckDto } from '../frames.dto.js';
-import type { Requests } from '#libs/protocol';
+import { SyncSessions } from '../sync-sessions.js';
 import { FrameCommand, FrameHandler } from '../frame-handler.js';
+
+function describeStored(kind: SentEntry['kind'], conversationId: string, payload: string): SentEntry {
+  const data = JSON.parse(payload) as { messageId?: string; senderUserId?: string; system?: unknown };
+  // A system message is not acknowledged as delivered: it has no sender waiting for ticks.
+  if (data.system) return { kind, conversationId };
+  return {
+    kind,
+    conversationId,
+    ...(data.messageId ? { messageId: data.messageId } : {}),
+    ...(data.senderUserId ? { senderUserId: data.senderUserId } : {}),
+  };
+}
 
 /**
  * The device holds these entries: messages from others become MessageDelivered (two ticks for their
- * sender), then the entries leave the inbox and the device's cursor moves on.
+ * sender), then the entries leave the inbox and the device's floor rises as far as it now can. Entries
+ * this connection did not push are looked up in one statement per partition and 100 entries.
  */
 export class AckCommand extends FrameCommand<AckDto, Requests['ack']['result']> {}
 
@@ -29,52 +44,56 @@ export class AckHandler implements ICommandHandler<AckCommand> {
     private readonly inbox: InboxStore,
     private readonly conversations: ConversationCommandHandler,
     private readonly floor: ProjectionFloor,
+    private readonly sessions: SyncSessions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  private async lookup(conn: DeviceConnection, id: string, pos: LogPosition): Promise<SentEntry | undefined> {
-    const known = conn.sent.get(id);
-    if (known) return known;
-    const stored = await this.inbox.find(conn.userId, conn.deviceId, pos);
-    if (!stored) return undefined;
-    const data = JSON.parse(stored.payload) as {
-      messageId?: string;
-      senderUserId?: string;
-      system?: unknown;
-    };
-    // A system message is not acknowledged as delivered: it has no sender waiting for ticks.
-    if (data.system) return { kind: stored.kind, conversationId: stored.conversationId };
-    return {
-      kind: stored.kind,
-      conversationId: stored.conversationId,
-      ...(data.messageId ? { messageId: data.messageId } : {}),
-      ...(data.senderUserId ? { senderUserId: data.senderUserId } : {}),
-    };
+  /** The entries among `ids` that are this device's and still pending, with what they are. */
+  private async lookup(
+    conn: DeviceConnection,
+    ids: readonly string[],
+  ): Promise<Array<{ pos: LogPosition; entry: SentEntry }>> {
+    const out: Array<{ pos: LogPosition; entry: SentEntry }> = [];
+    const unknown: LogPosition[] = [];
+    for (const id of ids) {
+      const pos = parseEntryId(id)!;
+      const known = conn.sent.get(id);
+      if (known) out.push({ pos, entry: known });
+      else unknown.push(pos);
+    }
+    // Unknown to this connection (pushed to an earlier one): only a stored entry is this device's.
+    for (const e of await this.inbox.findMany(conn.userId, conn.deviceId, unknown))
+      out.push({ pos: e, entry: describeStored(e.kind, e.conversationId, e.payload) });
+    return out;
   }
 
-  /** Moves the device's cursor over acknowledged entries, but never past the projection's gap-free floor. */
-  private async advanceCursor(conn: DeviceConnection, positions: readonly LogPosition[]): Promise<Cursor> {
+  /**
+   * The highest floor each partition can have now: nothing pending below it. Everything at or below the
+   * projection's gap-free floor is written (read first: an entry written after the inbox read below is
+   * above that floor), and of that, whatever is no longer in the inbox is acknowledged (or expired).
+   */
+  private async raiseFloor(conn: DeviceConnection, partitions: ReadonlySet<number>): Promise<Cursor> {
+    const projected = new Map<number, number>();
+    for (const p of partitions) projected.set(p, await this.floor.of(p));
     const stored = await this.inbox.cursor(conn.userId, conn.deviceId);
     const floors = new Map<number, number>();
-    for (const p of new Set(positions.map((x) => x.partition))) floors.set(p, await this.floor.of(p));
-    const clamped = positions.map((p) => ({
-      partition: p.partition,
-      seq: Math.min(p.seq, floors.get(p.partition)!),
-    }));
-    const cursor = mergeCursor(stored, clamped);
-    await this.inbox.saveCursor(conn.userId, conn.deviceId, cursor);
-    return cursor;
+    await Promise.all(
+      [...partitions].map(async (p) => {
+        const from = stored.get(p) ?? 0;
+        const first = await this.inbox.firstPending(conn.userId, conn.deviceId, p, from);
+        floors.set(p, Math.min(projected.get(p)!, first === undefined ? Infinity : first - 1));
+      }),
+    );
+    const raised = new Map([...floors].filter(([p, floor]) => floor > (stored.get(p) ?? 0)));
+    if (raised.size > 0) await this.inbox.saveCursor(conn.userId, conn.deviceId, raised);
+    return raiseCursor(stored, raised);
   }
 
   async execute({ conn, data }: AckCommand): Promise<{ acked: number; cursor: string }> {
-    const ids = [...new Set(data.entries)];
-    const positions: LogPosition[] = [];
+    const ids = [...new Set(data.entries.map((id) => entryId(parseEntryId(id)!)))];
+    const found = await this.lookup(conn, ids);
     const deliveredByConversation = new Map<string, string[]>();
-    for (const id of ids) {
-      const pos = parseEntryId(id)!;
-      const entry = await this.lookup(conn, id, pos);
-      if (!entry) continue; // already acknowledged, or never this device's
-      positions.push(pos);
+    for (const { entry } of found) {
       if (entry.kind === 'message' && entry.messageId && entry.senderUserId !== conn.userId) {
         deliveredByConversation.set(entry.conversationId, [
           ...(deliveredByConversation.get(entry.conversationId) ?? []),
@@ -91,12 +110,13 @@ export class AckHandler implements ICommandHandler<AckCommand> {
         ),
       );
     }
-    // After the receipts are in the log (a crash before then must leave the entries to be re-sent).
-    const [, cursor] = await Promise.all([
-      this.inbox.remove(conn.userId, conn.deviceId, positions),
-      this.advanceCursor(conn, positions),
-    ]);
+    // After the receipts are in the log (a crash before then must leave the entries to be re-sent), and
+    // the floor only once the entries are gone.
+    const positions = found.map((f) => f.pos);
+    await this.inbox.remove(conn.userId, conn.deviceId, positions);
+    const cursor = await this.raiseFloor(conn, new Set(positions.map((p) => p.partition)));
     for (const id of ids) conn.sent.delete(id);
+    this.sessions.of(conn)?.acked(ids);
     return { acked: positions.length, cursor: encodeCursor(cursor) };
   }
 }

@@ -1,25 +1,25 @@
+import { Inject } from '@nestjs/common';
 import type { ICommandHandler } from '@nestjs/cqrs';
-import type { ServerFrame, Requests } from '#libs/protocol';
+import type { Requests } from '#libs/protocol';
+import type { Logger } from 'pino';
 import { NatsClient } from '#libs/nats';
-import { encodeCursor, entryId, InboxStore, parseCursor, type InboxEntry } from '#libs/read-models';
+import { LOGGER } from '#libs/platform';
+import { encodeCursor, InboxStore, parseCursor } from '#libs/read-models';
+import type { MessagingConfig } from '../../gateway.config.js';
 import { ApiError } from '../../http/api-error.js';
-import { describeFrame } from '../live-sessions.js';
+import { MESSAGING_CONFIG } from '../../tokens.js';
 import { SyncDto } from '../frames.dto.js';
+import { InboxBacklog } from '../inbox-backlog.js';
+import { SyncSessions } from '../sync-sessions.js';
 import { FrameCommand, FrameHandler } from '../frame-handler.js';
 
-const PAGE = 500;
-
-function toFrame(e: InboxEntry): ServerFrame {
-  const id = entryId(e);
-  const data = JSON.parse(e.payload) as Record<string, unknown>;
-  return e.kind === 'message'
-    ? ({ type: 'message', data: { ...data, entryId: id } } as ServerFrame)
-    : ({ type: 'receipt', data: { ...data, entryId: id } } as ServerFrame);
-}
+type SyncResult = { cursor: string; count: number; complete: boolean };
 
 /**
- * Sends every inbox entry after the cursor (the client's, else the one the server keeps), partition by
- * partition in log order, then releases the live entries held back meanwhile.
+ * Sends the device's pending inbox entries, from the floor the server keeps for it, a window at a time
+ * (InboxBacklog). The cursor a client sends is checked but never makes the server skip an entry: only
+ * the server knows which entries above the floor the device acknowledged. A sync while this
+ * connection's backlog is still going out is coalesced with it: nothing is pushed twice.
  */
 export class SyncCommand extends FrameCommand<SyncDto, Requests['sync']['result']> {}
 
@@ -28,35 +28,32 @@ export class SyncHandler implements ICommandHandler<SyncCommand> {
   constructor(
     private readonly inbox: InboxStore,
     private readonly nats: NatsClient,
+    private readonly sessions: SyncSessions,
+    @Inject(MESSAGING_CONFIG) private readonly config: Readonly<MessagingConfig>,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async execute({ conn, data }: SyncCommand): Promise<{ cursor: string; count: number }> {
-    const cursor =
-      data.cursor !== undefined
-        ? parseCursor(data.cursor)
-        : await this.inbox.cursor(conn.userId, conn.deviceId);
-    if (!cursor) throw new ApiError('VALIDATION_FAILED', 'cursor: must be a cursor returned by the server');
-    conn.beginSync();
-    const sent = new Set<string>();
+  async execute({ conn, data }: SyncCommand): Promise<SyncResult> {
+    if (data.cursor !== undefined && !parseCursor(data.cursor))
+      throw new ApiError('VALIDATION_FAILED', 'cursor: must be a cursor returned by the server');
+    const floor = await this.inbox.cursor(conn.userId, conn.deviceId);
+    const running = this.sessions.of(conn);
+    if (running && !running.complete)
+      return { cursor: encodeCursor(floor), count: running.count, complete: false };
+    const backlog = new InboxBacklog(
+      conn,
+      this.inbox,
+      floor,
+      { partitions: this.nats.topology.partitions, window: this.config.SYNC_WINDOW },
+      this.logger,
+    );
+    this.sessions.set(conn, backlog);
     try {
-      for (let p = 0; p < this.nats.topology.partitions; p++) {
-        let after = cursor.get(p) ?? 0;
-        for (;;) {
-          const page = await this.inbox.pending(conn.userId, conn.deviceId, p, after, PAGE);
-          for (const e of page) {
-            const frame = toFrame(e);
-            const id = entryId(e);
-            sent.add(id);
-            conn.deliver(id, frame, describeFrame(frame));
-          }
-          if (page.length < PAGE) break;
-          after = page[page.length - 1]!.seq;
-        }
-      }
-    } finally {
-      conn.endSync(sent, describeFrame);
+      await backlog.start();
+    } catch (err) {
+      this.sessions.delete(conn, backlog);
+      throw err;
     }
-    // The cursor moves only with acknowledgements; the sync answers with the one it started from.
-    return { cursor: encodeCursor(cursor), count: sent.size };
+    return { cursor: encodeCursor(floor), count: backlog.count, complete: backlog.complete };
   }
 }
