@@ -92,6 +92,8 @@ function fuzzFrame(type: RequestType, w: FuzzWorld, rnd: () => number, n: number
       return { conversationId: group, editInfo: rnd() < 0.5 ? 'admins' : 'everyone' };
     case 'group.info':
       return { conversationId: group };
+    case 'conversation.get':
+      return { conversationId: conv };
     case 'presence.subscribe':
       return { userIds: w.peers, conversationId: conv };
     case 'typing.set':

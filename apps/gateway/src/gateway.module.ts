@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '#libs/config';
 import { CassandraHealthIndicator, CassandraModule } from '#libs/cassandra';
@@ -8,7 +9,6 @@ import { LOGGER, PlatformModule } from '#libs/platform';
 import { ReadModelsModule } from '#libs/read-models';
 import { RedisHealthIndicator, RedisModule } from '#libs/redis';
 import { S3HealthIndicator, S3Module } from '#libs/s3';
-import { UserRepository } from './accounts/user.repository.js';
 import { AuthController } from './auth/auth.controller.js';
 import { LogCodeSender } from './auth/code-sender.js';
 import { DeviceAuthGuard } from './auth/device-auth.guard.js';
@@ -16,7 +16,6 @@ import { DevicesController } from './auth/devices.controller.js';
 import { TokenService } from './auth/token.service.js';
 import { UsersController } from './auth/users.controller.js';
 import { VerificationCodeService } from './auth/verification-code.service.js';
-import { ConversationRepository } from './conversations/conversation.repository.js';
 import { ProjectionFloor } from './conversations/projection-floor.js';
 import type { gatewayConfigSpec } from './gateway.config.js';
 import { ApiErrorFilter } from './http/api-error.filter.js';
@@ -42,42 +41,19 @@ import { PresenceQuery } from './presence/presence-query.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
 import { PresenceTransitions } from './presence/presence-transitions.js';
 import { PresenceWatchers } from './presence/presence-watchers.js';
+import { AppendedEventsPublisher } from './aggregates/appended-events.js';
 import { ChatGateway } from './ws/chat.gateway.js';
 import { FrameRouter } from './ws/frame-router.js';
-import { AckHandler } from './ws/handlers/ack.handler.js';
-import { ConversationsHandler } from './ws/handlers/conversations.handler.js';
-import { HeartbeatHandler } from './ws/handlers/heartbeat.handler.js';
-import { HistoryHandler } from './ws/handlers/history.handler.js';
-import { OpenDirectHandler } from './ws/handlers/open-direct.handler.js';
-import { PingHandler } from './ws/handlers/ping.handler.js';
-import { PresenceSubscribeHandler } from './ws/handlers/presence-subscribe.handler.js';
-import { PrivacyGetHandler, PrivacySetHandler } from './ws/handlers/privacy.handler.js';
-import { ReadHandler } from './ws/handlers/read.handler.js';
-import { SendMessageHandler } from './ws/handlers/send-message.handler.js';
-import { SyncHandler } from './ws/handlers/sync.handler.js';
+import { loadCqrsHandlers } from './cqrs-handlers.loader.js';
 import { SyncSessions } from './ws/sync-sessions.js';
-import { TypingHandler } from './ws/handlers/typing.handler.js';
 import { LiveSessions } from './ws/live-sessions.js';
 import { DeviceSockets } from './ws/device-sockets.js';
 import { FrameCharges } from './ws/frame-charges.js';
 import { SharedRateLimiter } from './ws/rate-limiter.js';
 import { SessionControl } from './ws/session-control.js';
-import { CreateGroupHandler } from './ws/handlers/groups/create-group.handler.js';
-import {
-  GroupInfoHandler,
-  UpdateInfoHandler,
-  UpdateSettingsHandler,
-} from './ws/handlers/groups/group-info.handlers.js';
-import {
-  AddMembersHandler,
-  DemoteHandler,
-  LeaveGroupHandler,
-  PromoteHandler,
-  RemoveMemberHandler,
-} from './ws/handlers/groups/group-membership.handlers.js';
-import { MessageInfoHandler } from './ws/handlers/groups/message-info.handler.js';
-import { ReplyPrivatelyHandler } from './ws/handlers/groups/reply-privately.handler.js';
-import { GroupHandlers } from './ws/handlers/groups/group-handlers.js';
+
+/** The command, query and event handlers: every `…Handler` export of a `*.handler.ts` file. */
+const cqrsHandlers = await loadCqrsHandlers();
 
 /** The composition root of the gateway: infrastructure, then services, then the HTTP and WebSocket edges. */
 @Module({})
@@ -103,6 +79,7 @@ export class GatewayModule {
         RedisModule.forRoot(config.redis, name),
         S3Module.forRoot(config.s3),
         ReadModelsModule,
+        CqrsModule.forRoot(),
       ],
       controllers: [
         AuthController,
@@ -129,45 +106,20 @@ export class GatewayModule {
         DeviceSockets,
         VerificationCodeService,
         DeviceAuthGuard,
-        UserRepository,
-        ConversationRepository,
         ProjectionFloor,
         MessageIdService,
         MediaService,
         LiveSessions,
-        SyncHandler,
         SyncSessions,
-        SendMessageHandler,
-        AckHandler,
-        ReadHandler,
-        HistoryHandler,
-        ConversationsHandler,
-        OpenDirectHandler,
-        PingHandler,
         GroupCommands,
-        CreateGroupHandler,
-        AddMembersHandler,
-        RemoveMemberHandler,
-        LeaveGroupHandler,
-        PromoteHandler,
-        DemoteHandler,
-        UpdateInfoHandler,
-        UpdateSettingsHandler,
-        GroupInfoHandler,
-        MessageInfoHandler,
-        ReplyPrivatelyHandler,
-        GroupHandlers,
         PresenceBus,
         PresenceTransitions,
         PresenceTracker,
         PresenceAccess,
         PresenceQuery,
         PresenceWatchers,
-        HeartbeatHandler,
-        PresenceSubscribeHandler,
-        TypingHandler,
-        PrivacyGetHandler,
-        PrivacySetHandler,
+        AppendedEventsPublisher,
+        ...cqrsHandlers,
         FrameRouter,
         ChatGateway,
       ],

@@ -256,6 +256,11 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.request('conversations.list', limit !== undefined ? { limit } : {});
   }
 
+  /** One conversation's summary (as in listConversations); NOT_A_MEMBER unless the user is a member. */
+  getConversation(conversationId: string): Promise<Requests['conversation.get']['result']> {
+    return this.request('conversation.get', { conversationId });
+  }
+
   ping(): Promise<Requests['ping']['result']> {
     return this.request('ping', {});
   }

@@ -1,6 +1,5 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import {
-  DeliverPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   type JetStreamClient,
@@ -67,33 +66,30 @@ export class EventStore<E extends EventEnvelope> {
   }
 
   /**
-   * Reads every event on a subject (wildcards allowed) from `fromSequence`, in stream order, with an
-   * ordered consumer; stops at the end of what is stored now.
+   * Reads every event on one literal subject from `fromSequence`, in stream order, by direct get
+   * (`next_by_subj`, answered from the server's per-subject index). Nothing is created on the server,
+   * so nothing is left behind: an ordered consumer per load would stay on the stream until its
+   * inactivity threshold and be matched against every publish meanwhile.
    */
   async read(stream: string, subject: string, fromSequence = 1): Promise<StoredEvent<E>[]> {
-    const consumer = await this.js.consumers.get(stream, {
-      filter_subjects: subject,
-      ...(fromSequence > 1
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSequence }
-        : { deliver_policy: DeliverPolicy.All }),
-    });
     const out: StoredEvent<E>[] = [];
-    if ((await consumer.info(true)).num_pending === 0) return out;
-    const messages = await consumer.consume();
-    try {
-      for await (const m of messages) {
-        out.push({
-          event: await this.codec.decode(m.data),
-          subject: m.subject,
-          stream,
-          streamSequence: m.seq,
-        });
-        if (m.info.pending === 0) break;
-      }
-    } finally {
-      await messages.close();
+    for (let seq = Math.max(1, fromSequence); ;) {
+      const msg = await this.jsm.direct.getMessage(stream, { seq, next_by_subj: subject });
+      if (!msg) return out;
+      out.push({
+        event: await this.codec.decode(msg.data),
+        subject: msg.subject,
+        stream,
+        streamSequence: msg.seq,
+      });
+      seq = msg.seq + 1;
     }
-    return out;
+  }
+
+  /** The event stored at one stream position (direct get), undefined when there is none. */
+  async get(stream: string, seq: number): Promise<E | undefined> {
+    const msg = await this.jsm.direct.getMessage(stream, { seq });
+    return msg ? this.codec.decode(msg.data) : undefined;
   }
 
   async decode(bytes: Uint8Array): Promise<E> {

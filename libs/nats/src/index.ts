@@ -12,4 +12,4 @@ export * from './dead-letter.js';
 export * from './stream-reader.js';
 export * from './system-status.js';
 export * from './dead-letter-queue.js';
-export * from './user-aggregates.js';
+export * from './aggregates/index.js';

@@ -9,7 +9,7 @@ import { NatsClient } from './nats-client.js';
 import { NatsHealthIndicator } from './nats.health.js';
 import { provisionStreams } from './stream-provisioner.js';
 import { streamTopology } from './stream-topology.js';
-import { UserAggregates } from './user-aggregates.js';
+import { ConversationCommandHandler, UserCommandHandler } from './aggregates/aggregate-handlers.js';
 
 export const CHAT_EVENT_STORE = Symbol('CHAT_EVENT_STORE');
 
@@ -54,9 +54,16 @@ export class NatsModule implements OnApplicationShutdown {
           },
         },
         {
-          provide: UserAggregates,
+          provide: UserCommandHandler,
           inject: [NatsClient, CHAT_EVENT_STORE],
-          useFactory: (client: NatsClient, store: EventStore<ChatEvent>) => new UserAggregates(client, store),
+          useFactory: (client: NatsClient, store: EventStore<ChatEvent>) =>
+            new UserCommandHandler(client, store),
+        },
+        {
+          provide: ConversationCommandHandler,
+          inject: [NatsClient, CHAT_EVENT_STORE],
+          useFactory: (client: NatsClient, store: EventStore<ChatEvent>) =>
+            new ConversationCommandHandler(client, store),
         },
         {
           provide: LiveDeliveryBus,
@@ -65,7 +72,14 @@ export class NatsModule implements OnApplicationShutdown {
         },
         NatsHealthIndicator,
       ],
-      exports: [NatsClient, CHAT_EVENT_STORE, UserAggregates, LiveDeliveryBus, NatsHealthIndicator],
+      exports: [
+        NatsClient,
+        CHAT_EVENT_STORE,
+        UserCommandHandler,
+        ConversationCommandHandler,
+        LiveDeliveryBus,
+        NatsHealthIndicator,
+      ],
     };
   }
 

@@ -245,6 +245,8 @@ export interface Requests {
     result: { messages: HistoryMessage[] };
   };
   'conversations.list': { data: { limit?: number }; result: { conversations: ConversationSummary[] } };
+  /** One conversation of the caller's list; NOT_A_MEMBER for any other id, existing or not. */
+  'conversation.get': { data: { conversationId: string }; result: ConversationSummary };
   'presence.heartbeat': { data: Record<string, never>; result: { intervalMs: number } };
   'presence.subscribe': {
     data: { userIds: string[]; conversationId?: string };
@@ -264,6 +266,7 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'message.read',
   'history.get',
   'conversations.list',
+  'conversation.get',
   'message.reply_privately',
   'message.info',
   'group.create',

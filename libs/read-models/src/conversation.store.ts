@@ -1,4 +1,5 @@
 import type { CqlClient } from '#libs/cassandra';
+import type { types as cqlTypes } from 'cassandra-driver';
 import { conversationsTables, type ConversationsTables } from './conversations-tables.js';
 import { versionOf, type VersionSource } from './read-model-versions.js';
 import type { ConversationSummary, HistoryMessage } from '#libs/protocol';
@@ -195,26 +196,12 @@ export class ConversationStore {
   async listForUser(userId: string, limit: number): Promise<ConversationSummary[]> {
     const t = await this.t();
     const rs = await this.cql.execute(
-      `SELECT conversation_id, kind, members, last_activity_at, last_message, last_message_seq, read_up_to_seq, last_mention_seq FROM ${t.conversationsByUser} WHERE user_id = ?`,
+      `SELECT ${SUMMARY_COLUMNS} FROM ${t.conversationsByUser} WHERE user_id = ?`,
       [userId],
       { fetchSize: 5000 },
     );
     const page = rs.rows
-      .map((r): ConversationSummary => {
-        const last = r.get('last_message') as string | null;
-        const lastSeq = Number(r.get('last_message_seq') ?? 0);
-        const readSeq = Number(r.get('read_up_to_seq') ?? 0);
-        const mentionSeq = Number(r.get('last_mention_seq') ?? 0);
-        return {
-          conversationId: r.get('conversation_id') as string,
-          kind: r.get('kind') as 'direct' | 'group',
-          members: [...((r.get('members') as string[] | null) ?? [])],
-          lastActivityAt: (r.get('last_activity_at') as Date).toISOString(),
-          ...(last ? { lastMessage: JSON.parse(last) as HistoryMessage } : {}),
-          unreadCount: Math.max(0, lastSeq - readSeq),
-          ...(mentionSeq > readSeq ? { mentioned: true } : {}),
-        };
-      })
+      .map(summaryOf)
       .sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt))
       .slice(0, limit);
     return Promise.all(
@@ -225,4 +212,37 @@ export class ConversationStore {
       }),
     );
   }
+
+  /** One entry of the user's conversation list (members as the projection last wrote them). */
+  async summaryForUser(userId: string, conversationId: string): Promise<ConversationSummary | undefined> {
+    const t = await this.t();
+    const row = (
+      await this.cql.execute(
+        `SELECT ${SUMMARY_COLUMNS} FROM ${t.conversationsByUser} WHERE user_id = ? AND conversation_id = ?`,
+        [userId, conversationId],
+      )
+    ).first();
+    return row ? summaryOf(row) : undefined;
+  }
+}
+
+const SUMMARY_COLUMNS =
+  'conversation_id, kind, members, last_activity_at, last_message, last_message_seq, read_up_to_seq, last_mention_seq';
+
+type Row = cqlTypes.Row;
+
+function summaryOf(r: Row): ConversationSummary {
+  const last = r.get('last_message') as string | null;
+  const lastSeq = Number(r.get('last_message_seq') ?? 0);
+  const readSeq = Number(r.get('read_up_to_seq') ?? 0);
+  const mentionSeq = Number(r.get('last_mention_seq') ?? 0);
+  return {
+    conversationId: r.get('conversation_id') as string,
+    kind: r.get('kind') as 'direct' | 'group',
+    members: [...((r.get('members') as string[] | null) ?? [])],
+    lastActivityAt: (r.get('last_activity_at') as Date).toISOString(),
+    ...(last ? { lastMessage: JSON.parse(last) as HistoryMessage } : {}),
+    unreadCount: Math.max(0, lastSeq - readSeq),
+    ...(mentionSeq > readSeq ? { mentioned: true } : {}),
+  };
 }

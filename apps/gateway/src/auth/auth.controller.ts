@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Ip, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { Redis } from 'ioredis';
 import { REDIS } from '#libs/redis';
-import { CLOCK, type Clock } from '#libs/platform';
-import { UserRepository } from '../accounts/user.repository.js';
 import { ApiError } from '../http/api-error.js';
 import { RouteLimits } from '../http/route-limits.js';
 import { validateDto } from '../http/validate-body.js';
@@ -13,6 +12,7 @@ import { LinkDeviceDto, RefreshDto, RequestCodeDto, VerifyCodeDto } from './auth
 import { TokenService, type TokenPair } from './token.service.js';
 import { userIdForPhone } from './user-identity.js';
 import { VerificationCodeService } from './verification-code.service.js';
+import { DecideUserCommand } from '../aggregates/decide-user.handler.js';
 
 export const newDeviceId = (): string => `d${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
 
@@ -22,11 +22,10 @@ export class AuthController {
   constructor(
     private readonly codes: VerificationCodeService,
     private readonly tokens: TokenService,
-    private readonly users: UserRepository,
+    private readonly commands: CommandBus,
     private readonly limits: RouteLimits,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post('code')
@@ -44,10 +43,14 @@ export class AuthController {
     await this.codes.verify(dto.phone, dto.code);
     const userId = userIdForPhone(dto.phone, this.config.PHONE_HASH_SECRET);
     const deviceId = newDeviceId();
-    const { events } = await this.users.execute(
-      userId,
-      { type: 'SignInPrimary', userId, phone: dto.phone, deviceId, deviceName: dto.deviceName },
-      this.clock.now(),
+    const { events } = await this.commands.execute(
+      new DecideUserCommand(userId, {
+        type: 'SignInPrimary',
+        userId,
+        phone: dto.phone,
+        deviceId,
+        deviceName: dto.deviceName,
+      }),
     );
     for (const e of events) {
       if (e.type === 'DeviceRemoved') await this.tokens.revokeDevice({ userId, deviceId: e.data.deviceId });
@@ -70,15 +73,13 @@ export class AuthController {
     const userId = await this.redis.getdel(`link:${dto.code}`);
     if (!userId) throw new ApiError('CODE_INVALID', 'the link code is wrong or expired', { attemptsLeft: 0 });
     const deviceId = newDeviceId();
-    await this.users.execute(
-      userId,
-      {
+    await this.commands.execute(
+      new DecideUserCommand(userId, {
         type: 'LinkDevice',
         deviceId,
         deviceName: dto.deviceName,
         maxLinkedDevices: this.config.MAX_LINKED_DEVICES,
-      },
-      this.clock.now(),
+      }),
     );
     return this.tokens.issue({ userId, deviceId });
   }

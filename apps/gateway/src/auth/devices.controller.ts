@@ -1,17 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { Redis } from 'ioredis';
 import { primaryDevice } from '#libs/domain';
-import { LiveDeliveryBus } from '#libs/nats';
-import { CLOCK, type Clock } from '#libs/platform';
+import { LiveDeliveryBus, UserCommandHandler } from '#libs/nats';
 import { REDIS } from '#libs/redis';
-import { UserRepository } from '../accounts/user.repository.js';
 import { ApiError } from '../http/api-error.js';
 import { RouteLimits } from '../http/route-limits.js';
 import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
 import { CurrentDevice, DeviceAuthGuard } from './device-auth.guard.js';
 import { TokenService, type DeviceIdentity } from './token.service.js';
+import { DecideUserCommand } from '../aggregates/decide-user.handler.js';
 
 const LINK_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
@@ -20,13 +20,13 @@ const LINK_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 @UseGuards(DeviceAuthGuard)
 export class DevicesController {
   constructor(
-    private readonly users: UserRepository,
+    private readonly users: UserCommandHandler,
+    private readonly commands: CommandBus,
     private readonly tokens: TokenService,
     private readonly live: LiveDeliveryBus,
     private readonly limits: RouteLimits,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -63,10 +63,8 @@ export class DevicesController {
   async remove(@CurrentDevice() me: DeviceIdentity, @Param('deviceId') deviceId: string): Promise<void> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(deviceId))
       throw new ApiError('VALIDATION_FAILED', 'deviceId: not a device id');
-    await this.users.execute(
-      me.userId,
-      { type: 'RemoveDevice', deviceId, requestedBy: me.deviceId },
-      this.clock.now(),
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, { type: 'RemoveDevice', deviceId, requestedBy: me.deviceId }),
     );
     await this.tokens.revokeDevice({ userId: me.userId, deviceId });
     // Close its sockets now, wherever they are; the projector drops its inbox.

@@ -1,25 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ConversationCommandHandler, UserCommandHandler } from '#libs/nats';
 import type { ConversationCommand } from '#libs/domain';
 import { CLOCK, type Clock } from '#libs/platform';
 import type { GroupChangeResult } from '#libs/protocol';
-import { UserRepository } from '../accounts/user.repository.js';
-import { ConversationRepository } from '../conversations/conversation.repository.js';
 import type { GroupsConfig } from '../gateway.config.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, accepted } from '../http/api-error.js';
 import { MessageIdService } from '../ids/message-id.service.js';
 import { GROUPS_CONFIG } from '../tokens.js';
 
 const EXISTS_CONCURRENCY = 64;
 
 /**
- * Runs a group command through the conversation repository (optimistic concurrency on the `.meta`
+ * Runs a group command through the conversation aggregate handler (optimistic concurrency on the `.meta`
  * subject, re-decided on a conflict) with a fresh id for the system message it will post.
  */
 @Injectable()
 export class GroupCommands {
   constructor(
-    private readonly conversations: ConversationRepository,
-    private readonly users: UserRepository,
+    private readonly conversations: ConversationCommandHandler,
+    private readonly users: UserCommandHandler,
     private readonly ids: MessageIdService,
     @Inject(GROUPS_CONFIG) readonly config: Readonly<GroupsConfig>,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -29,10 +28,8 @@ export class GroupCommands {
     conversationId: string,
     command: (systemMessageId: string) => ConversationCommand,
   ): Promise<GroupChangeResult> {
-    const { acks } = await this.conversations.execute(
-      conversationId,
-      command(this.ids.next()),
-      this.clock.now(),
+    const { acks } = accepted(
+      await this.conversations.handle(conversationId, command(this.ids.next()), { now: this.clock.now() }),
     );
     return { conversationId, version: acks.at(-1)?.seq ?? 0 };
   }

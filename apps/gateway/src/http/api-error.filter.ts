@@ -3,7 +3,7 @@ import { PersonalDataForgottenError } from '#libs/events';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { isDependencyUnavailable, LOGGER } from '#libs/platform';
-import { ApiError } from './api-error.js';
+import { expectedFailure } from './api-error.js';
 
 /** The one error handler of the HTTP API: stable codes out, internals logged and never shown. */
 @Catch()
@@ -12,15 +12,16 @@ export class ApiErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    if (exception instanceof ApiError) {
-      if (exception.code === 'RATE_LIMITED' && typeof exception.details?.retryAfterSeconds === 'number') {
-        res.setHeader('Retry-After', String(exception.details.retryAfterSeconds));
+    const expected = expectedFailure(exception);
+    if (expected) {
+      if (expected.code === 'RATE_LIMITED' && typeof expected.details?.retryAfterSeconds === 'number') {
+        res.setHeader('Retry-After', String(expected.details.retryAfterSeconds));
       }
-      res.status(exception.status).json({
+      res.status(expected.status).json({
         error: {
-          code: exception.code,
-          message: exception.message,
-          ...(exception.details ? { details: exception.details } : {}),
+          code: expected.code,
+          message: expected.message,
+          ...(expected.details ? { details: expected.details } : {}),
         },
       });
       return;

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '#libs/protocol';
 import type { DomainError } from '#libs/domain';
+import { ConcurrencyError } from '#libs/nats';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
@@ -46,4 +47,24 @@ export class ApiError extends Error {
     const code: ErrorCode = error.code === 'ALREADY_EXISTS' ? 'VALIDATION_FAILED' : error.code;
     return new ApiError(code, error.message, error.details);
   }
+}
+
+/** A command's outcome at the edge: the accepted result, or its rejection thrown as an ApiError. */
+export function accepted<T extends { readonly ok: true }>(
+  outcome: T | { readonly ok: false; readonly error: DomainError },
+): T {
+  if (!outcome.ok) throw ApiError.fromDomain(outcome.error);
+  return outcome;
+}
+
+/** The stable answer to a failure that is expected but not the domain's; undefined for the rest. */
+export function expectedFailure(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  // Conflicts outlasted the aggregate handler's retries: a hot aggregate, worth another try later.
+  if (err instanceof ConcurrencyError)
+    return new ApiError(
+      'UNAVAILABLE',
+      'too many concurrent changes to this conversation or account; try again',
+    );
+  return undefined;
 }

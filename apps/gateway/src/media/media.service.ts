@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ConversationCommandHandler } from '#libs/nats';
 import type { MediaConfig } from '#libs/config';
 import { isMember, type MediaFacts } from '#libs/domain';
 import type { Logger } from 'pino';
@@ -8,7 +9,6 @@ import type { MediaKind, UploadSlot } from '#libs/protocol';
 import { MediaStore, stagingKeyOf } from '#libs/read-models';
 import { ObjectStore } from '#libs/s3';
 import type { DeviceIdentity } from '../auth/token.service.js';
-import { ConversationRepository } from '../conversations/conversation.repository.js';
 import { ApiError } from '../http/api-error.js';
 import { MEDIA_CONFIG } from '../tokens.js';
 import { downloadResponse } from './file-name.js';
@@ -34,7 +34,7 @@ export class MediaService implements OnModuleInit {
   constructor(
     private readonly media: MediaStore,
     private readonly objects: ObjectStore,
-    private readonly conversations: ConversationRepository,
+    private readonly conversations: ConversationCommandHandler,
     @Inject(MEDIA_CONFIG) private readonly config: Readonly<MediaConfig>,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,

@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, HttpCode, Inject, Param, Put, UseGuards } from '@nestjs/common';
-import { CLOCK, type Clock } from '#libs/platform';
-import { UserRepository } from '../accounts/user.repository.js';
+import { Body, Controller, Delete, HttpCode, Param, Put, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import type { DeviceIdentity } from '../auth/token.service.js';
 import { ApiError } from '../http/api-error.js';
 import { validateDto } from '../http/validate-body.js';
 import { MuteDto, PreviewDto } from './notifications.dto.js';
+import { DecideUserCommand } from '../aggregates/decide-user.handler.js';
 
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -13,16 +13,15 @@ const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 @Controller('v1/notification-settings')
 @UseGuards(DeviceAuthGuard)
 export class NotificationSettingsController {
-  constructor(
-    private readonly users: UserRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Put('preview')
   @HttpCode(204)
   async preview(@CurrentDevice() me: DeviceIdentity, @Body() body: unknown): Promise<void> {
     const { preview } = validateDto(PreviewDto, body);
-    await this.users.execute(me.userId, { type: 'SetNotificationPreview', preview }, this.clock.now());
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, { type: 'SetNotificationPreview', preview }),
+    );
   }
 
   @Put('mutes/:conversationId')
@@ -35,10 +34,12 @@ export class NotificationSettingsController {
     if (!CONVERSATION_ID.test(conversationId))
       throw new ApiError('VALIDATION_FAILED', 'conversationId: not a conversation id');
     const { until } = validateDto(MuteDto, body ?? {});
-    await this.users.execute(
-      me.userId,
-      { type: 'MuteConversation', conversationId, ...(until ? { until: new Date(until) } : {}) },
-      this.clock.now(),
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, {
+        type: 'MuteConversation',
+        conversationId,
+        ...(until ? { until: new Date(until) } : {}),
+      }),
     );
   }
 
@@ -50,6 +51,8 @@ export class NotificationSettingsController {
   ): Promise<void> {
     if (!CONVERSATION_ID.test(conversationId))
       throw new ApiError('VALIDATION_FAILED', 'conversationId: not a conversation id');
-    await this.users.execute(me.userId, { type: 'UnmuteConversation', conversationId }, this.clock.now());
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, { type: 'UnmuteConversation', conversationId }),
+    );
   }
 }

@@ -1,21 +1,18 @@
-import { Body, Controller, Delete, HttpCode, Inject, Param, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Put, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { pushProvider, type PushToken } from '#libs/events';
-import { CLOCK, type Clock } from '#libs/platform';
-import { UserRepository } from '../accounts/user.repository.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import type { DeviceIdentity } from '../auth/token.service.js';
 import { ApiError } from '../http/api-error.js';
 import { validateDto } from '../http/validate-body.js';
 import { ApnsTokenDto, FcmTokenDto, WebPushSubscriptionDto } from './notifications.dto.js';
+import { DecideUserCommand } from '../aggregates/decide-user.handler.js';
 
 /** The calling device's push token per provider: register (or replace) and remove. */
 @Controller('v1/push-tokens')
 @UseGuards(DeviceAuthGuard)
 export class PushTokensController {
-  constructor(
-    private readonly users: UserRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Put(':provider')
   @HttpCode(204)
@@ -24,10 +21,12 @@ export class PushTokensController {
     @Param('provider') provider: string,
     @Body() body: unknown,
   ): Promise<void> {
-    await this.users.execute(
-      me.userId,
-      { type: 'RegisterPushToken', deviceId: me.deviceId, token: this.parse(provider, body) },
-      this.clock.now(),
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, {
+        type: 'RegisterPushToken',
+        deviceId: me.deviceId,
+        token: this.parse(provider, body),
+      }),
     );
   }
 
@@ -36,10 +35,13 @@ export class PushTokensController {
   async remove(@CurrentDevice() me: DeviceIdentity, @Param('provider') provider: string): Promise<void> {
     const parsed = pushProvider.safeParse(provider);
     if (!parsed.success) throw unknownProvider(provider);
-    await this.users.execute(
-      me.userId,
-      { type: 'RemovePushToken', deviceId: me.deviceId, provider: parsed.data, reason: 'device' },
-      this.clock.now(),
+    await this.commands.execute(
+      new DecideUserCommand(me.userId, {
+        type: 'RemovePushToken',
+        deviceId: me.deviceId,
+        provider: parsed.data,
+        reason: 'device',
+      }),
     );
   }
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ConversationCommandHandler } from '#libs/nats';
 import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { isMember } from '#libs/domain';
 import { LOGGER } from '#libs/platform';
 import type { PresenceState, TypingIndicator } from '#libs/protocol';
-import { ConversationRepository } from '../conversations/conversation.repository.js';
 import type { DeviceConnection } from '../ws/device-connection.js';
 import { PresenceAccess } from './presence-access.js';
 import { PresenceBus, type PresenceLive } from './presence-bus.js';
@@ -34,7 +34,7 @@ export class PresenceWatchers {
   constructor(
     private readonly bus: PresenceBus,
     private readonly access: PresenceAccess,
-    private readonly conversationStates: ConversationRepository,
+    private readonly conversationStates: ConversationCommandHandler,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 

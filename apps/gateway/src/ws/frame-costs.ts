@@ -19,6 +19,7 @@ const BASE: Readonly<Record<RequestType, number>> = {
   'message.info': 2,
   'history.get': 1,
   'conversations.list': 1,
+  'conversation.get': 2,
   'group.create': 5,
   'group.add_members': 3,
   'group.remove_member': 2,

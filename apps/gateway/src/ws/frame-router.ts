@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { RawData } from 'ws';
 import type { Logger } from 'pino';
 import { EventSchemaError, PersonalDataForgottenError } from '#libs/events';
 import { isDependencyUnavailable, LOGGER, MetricsService } from '#libs/platform';
 import { FRAME_LIMIT_BYTES, REQUEST_TYPES, type ErrorBody, type RequestType } from '#libs/protocol';
 import type { LimitsConfig } from '../gateway.config.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, expectedFailure } from '../http/api-error.js';
 import { nestsDeeperThan, tooDeepMessage } from '../http/json-depth.js';
 import { LIMITS_CONFIG } from '../tokens.js';
 import { validateDto } from '../http/validate-body.js';
@@ -13,20 +14,7 @@ import type { DeviceConnection } from './device-connection.js';
 import { FairQueue } from './fair-queue.js';
 import { FrameCharges } from './frame-charges.js';
 import { SharedRateLimiter, type Refusal } from './rate-limiter.js';
-import { AckHandler } from './handlers/ack.handler.js';
-import { ConversationsHandler } from './handlers/conversations.handler.js';
-import { HeartbeatHandler } from './handlers/heartbeat.handler.js';
-import { HistoryHandler } from './handlers/history.handler.js';
-import { OpenDirectHandler } from './handlers/open-direct.handler.js';
-import { PingHandler } from './handlers/ping.handler.js';
-import { PresenceSubscribeHandler } from './handlers/presence-subscribe.handler.js';
-import { PrivacyGetHandler, PrivacySetHandler } from './handlers/privacy.handler.js';
-import { ReadHandler } from './handlers/read.handler.js';
-import type { RequestHandler } from './handlers/request-handler.js';
-import { SendMessageHandler } from './handlers/send-message.handler.js';
-import { SyncHandler } from './handlers/sync.handler.js';
-import { GroupHandlers } from './handlers/groups/group-handlers.js';
-import { TypingHandler } from './handlers/typing.handler.js';
+import { frameBindings, requireFrameHandlers, type FrameBinding } from './frame-handler.js';
 import { PresenceTracker } from '../presence/presence-tracker.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,64}$/;
@@ -57,7 +45,7 @@ type Arrival =
   | {
       readonly kind: 'request';
       readonly id: string;
-      readonly handler: RequestHandler;
+      readonly binding: FrameBinding;
       readonly data: unknown;
       readonly charge: Promise<Refusal | undefined | Error>;
     };
@@ -67,33 +55,21 @@ const toBytes = (raw: RawData): Buffer =>
 
 /**
  * Every client frame goes through here: size, JSON, envelope and budget on arrival; then, in its turn,
- * DTO and handler. Whatever happens, the client gets a result or a structured error with its request
- * id, and the socket lives on. Frames of one connection are handled in order, one at a time;
- * connections take turns (FairQueue), so a socket's backlog waits behind itself, not in front of other
- * sockets' frames.
+ * DTO and the frame's command or query on @nestjs/cqrs's bus. Whatever happens, the client gets a
+ * result or a structured error with its request id, and the socket lives on. Frames of one connection
+ * are handled in order, one at a time; connections take turns (FairQueue), so a socket's backlog waits
+ * behind itself, not in front of other sockets' frames. This is the protocol's part only: what a frame
+ * does is its handler's (ws/handlers, bound by @FrameHandler).
  */
 @Injectable()
 export class FrameRouter {
-  private readonly handlers: ReadonlyMap<string, RequestHandler>;
   private readonly queue: FairQueue<DeviceConnection>;
   private readonly frames;
   private readonly latency;
 
   constructor(
-    sync: SyncHandler,
-    send: SendMessageHandler,
-    ack: AckHandler,
-    read: ReadHandler,
-    history: HistoryHandler,
-    conversations: ConversationsHandler,
-    openDirect: OpenDirectHandler,
-    ping: PingHandler,
-    groups: GroupHandlers,
-    heartbeat: HeartbeatHandler,
-    presenceSubscribe: PresenceSubscribeHandler,
-    typing: TypingHandler,
-    privacyGet: PrivacyGetHandler,
-    privacySet: PrivacySetHandler,
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
     private readonly presence: PresenceTracker,
     private readonly limiter: SharedRateLimiter,
     private readonly charges: FrameCharges,
@@ -102,25 +78,8 @@ export class FrameRouter {
     metrics: MetricsService,
   ) {
     this.queue = new FairQueue(limits.MAX_FRAMES_IN_FLIGHT, limits.MAX_QUEUED_FRAMES_PER_SOCKET);
-    const all: RequestHandler[] = [
-      sync,
-      send,
-      ack,
-      read,
-      history,
-      conversations,
-      openDirect,
-      ping,
-      ...groups.all,
-      heartbeat,
-      presenceSubscribe,
-      typing,
-      privacyGet,
-      privacySet,
-    ] as RequestHandler[];
-    this.handlers = new Map(all.map((h) => [h.type, h]));
-    const missing = REQUEST_TYPES.filter((t) => !this.handlers.has(t));
-    if (missing.length > 0) throw new Error(`no handler for ${missing.join(', ')}`);
+    // A frame type of the protocol without a handler stops the gateway here, at boot.
+    requireFrameHandlers(REQUEST_TYPES);
     this.frames = metrics.counter('chat_gateway_frames_total', 'Client frames by type and outcome', [
       'type',
       'outcome',
@@ -184,15 +143,15 @@ export class FrameRouter {
         throw new ApiError('MALFORMED_FRAME', 'id: a request id of 1-64 printable characters is required');
       if (typeof envelope.type !== 'string')
         throw new ApiError('MALFORMED_FRAME', 'type: a string is required');
-      const handler = this.handlers.get(envelope.type);
-      if (!handler)
+      const binding = frameBindings.get(envelope.type);
+      if (!binding)
         throw new ApiError('UNKNOWN_FRAME_TYPE', `unknown frame type "${envelope.type.slice(0, 64)}"`);
       // Any frame of an authenticated device counts as activity (a heartbeat piggybacked on it).
       this.presence.touch(conn.userId, conn.deviceId);
       const charge = this.limiter
-        .take(this.charges.of(conn, handler.type, envelope.data))
+        .take(this.charges.of(conn, binding.type, envelope.data))
         .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-      return { kind: 'request', id: requestId, handler, data: envelope.data, charge };
+      return { kind: 'request', id: requestId, binding, data: envelope.data, charge };
     } catch (err) {
       return { kind: 'refused', id, error: err };
     }
@@ -200,7 +159,7 @@ export class FrameRouter {
 
   private async process(conn: DeviceConnection, arrival: Arrival, started: number): Promise<void> {
     const { id } = arrival;
-    const type = arrival.kind === 'request' ? arrival.handler.type : 'unknown';
+    const type = arrival.kind === 'request' ? arrival.binding.type : 'unknown';
     try {
       if (arrival.kind === 'refused') throw arrival.error;
       const refused = await arrival.charge;
@@ -210,8 +169,13 @@ export class FrameRouter {
           retryAfterMs: refused.waitMs,
         });
       // An absent data is an empty one; null is not absent (docs/protocol.md, "Optional fields").
-      const data = validateDto(arrival.handler.dto, arrival.data === undefined ? {} : arrival.data);
-      const result = await arrival.handler.handle(conn, data as never);
+      const { binding } = arrival;
+      const data = validateDto(binding.dto, arrival.data === undefined ? {} : arrival.data);
+      const message = new binding.message(binding.type, conn, data as never);
+      const result: unknown =
+        binding.bus === 'command'
+          ? await this.commands.execute(message)
+          : await this.queries.execute(message);
       conn.send({ type: 'result', id: arrival.id, data: result });
       this.frames.inc({ type, outcome: 'ok' });
     } catch (err) {
@@ -224,8 +188,13 @@ export class FrameRouter {
   }
 
   private toErrorBody(err: unknown, conn: DeviceConnection, type: string): ErrorBody {
-    if (err instanceof ApiError)
-      return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+    const expected = expectedFailure(err);
+    if (expected)
+      return {
+        code: expected.code,
+        message: expected.message,
+        ...(expected.details ? { details: expected.details } : {}),
+      };
     if (err instanceof EventSchemaError) return { code: 'VALIDATION_FAILED', message: err.message };
     // A race with `chatctl forget`: the token check passed, but no key may be made for them any more.
     if (err instanceof PersonalDataForgottenError) return { code: 'USER_FORGOTTEN', message: err.message };

@@ -123,6 +123,11 @@ export class ListConversationsDto {
   limit?: number;
 }
 
+export class ConversationDto {
+  @Matches(TOKEN, { message: tokenMessage })
+  conversationId!: string;
+}
+
 const AUDIENCES = ['everyone', 'contacts', 'nobody'];
 
 export class PresenceSubscribeDto {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PushToken } from '#libs/events';
-import { UserAggregates } from '#libs/nats';
+import { UserCommandHandler } from '#libs/nats';
 import { CLOCK, type Clock } from '#libs/platform';
 
 /**
@@ -10,16 +10,16 @@ import { CLOCK, type Clock } from '#libs/platform';
 @Injectable()
 export class PushTokenRemover {
   constructor(
-    private readonly users: UserAggregates,
+    private readonly users: UserCommandHandler,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** True when an event was appended; false when the token was already gone or replaced. */
   async remove(userId: string, deviceId: string, token: PushToken): Promise<boolean> {
-    const result = await this.users.execute(
+    const result = await this.users.handle(
       userId,
       { type: 'RemovePushToken', deviceId, provider: token.provider, reason: 'invalid', ifToken: token },
-      this.clock.now(),
+      { now: this.clock.now() },
     );
     return result.ok && result.events.length > 0;
   }

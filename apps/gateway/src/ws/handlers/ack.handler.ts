@@ -1,4 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
+import type { ICommandHandler } from '@nestjs/cqrs';
+import { ConversationCommandHandler } from '#libs/nats';
+import type { Requests } from '#libs/protocol';
 import { CLOCK, type Clock } from '#libs/platform';
 import {
   encodeCursor,
@@ -9,12 +12,12 @@ import {
   type Cursor,
   type LogPosition,
 } from '#libs/read-models';
-import { ConversationRepository } from '../../conversations/conversation.repository.js';
+import { accepted } from '../../http/api-error.js';
 import { ProjectionFloor } from '../../conversations/projection-floor.js';
 import type { DeviceConnection, SentEntry } from '../device-connection.js';
 import { AckDto } from '../frames.dto.js';
 import { SyncSessions } from '../sync-sessions.js';
-import type { RequestHandler } from './request-handler.js';
+import { FrameCommand, FrameHandler } from '../frame-handler.js';
 
 function describeStored(kind: SentEntry['kind'], conversationId: string, payload: string): SentEntry {
   const data = JSON.parse(payload) as { messageId?: string; senderUserId?: string; system?: unknown };
@@ -33,14 +36,13 @@ function describeStored(kind: SentEntry['kind'], conversationId: string, payload
  * sender), then the entries leave the inbox and the device's floor rises as far as it now can. Entries
  * this connection did not push are looked up in one statement per partition and 100 entries.
  */
-@Injectable()
-export class AckHandler implements RequestHandler<'ack'> {
-  readonly type = 'ack' as const;
-  readonly dto = AckDto;
+export class AckCommand extends FrameCommand<AckDto, Requests['ack']['result']> {}
 
+@FrameHandler(AckCommand, { ack: AckDto })
+export class AckHandler implements ICommandHandler<AckCommand> {
   constructor(
     private readonly inbox: InboxStore,
-    private readonly conversations: ConversationRepository,
+    private readonly conversations: ConversationCommandHandler,
     private readonly floor: ProjectionFloor,
     private readonly sessions: SyncSessions,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -87,7 +89,7 @@ export class AckHandler implements RequestHandler<'ack'> {
     return raiseCursor(stored, raised);
   }
 
-  async handle(conn: DeviceConnection, data: AckDto): Promise<{ acked: number; cursor: string }> {
+  async execute({ conn, data }: AckCommand): Promise<{ acked: number; cursor: string }> {
     const ids = [...new Set(data.entries.map((id) => entryId(parseEntryId(id)!)))];
     const found = await this.lookup(conn, ids);
     const deliveredByConversation = new Map<string, string[]>();
@@ -100,10 +102,12 @@ export class AckHandler implements RequestHandler<'ack'> {
       }
     }
     for (const [conversationId, messageIds] of deliveredByConversation) {
-      await this.conversations.execute(
-        conversationId,
-        { type: 'AcknowledgeDelivery', userId: conn.userId, deviceId: conn.deviceId, messageIds },
-        this.clock.now(),
+      accepted(
+        await this.conversations.handle(
+          conversationId,
+          { type: 'AcknowledgeDelivery', userId: conn.userId, deviceId: conn.deviceId, messageIds },
+          { now: this.clock.now() },
+        ),
       );
     }
     // After the receipts are in the log (a crash before then must leave the entries to be re-sent), and

@@ -1,25 +1,23 @@
-import { Injectable } from '@nestjs/common';
-import type { ConversationSummary } from '#libs/protocol';
+import type { IQueryHandler } from '@nestjs/cqrs';
+import type { ConversationSummary, Requests } from '#libs/protocol';
 import { ConversationStore, GroupStore } from '#libs/read-models';
-import type { DeviceConnection } from '../device-connection.js';
 import { ListConversationsDto } from '../frames.dto.js';
-import type { RequestHandler } from './request-handler.js';
+import { FrameQuery, FrameHandler } from '../frame-handler.js';
 
 /** The device's user's conversations, latest activity first, with last message and unread count. */
-@Injectable()
-export class ConversationsHandler implements RequestHandler<'conversations.list'> {
-  readonly type = 'conversations.list' as const;
-  readonly dto = ListConversationsDto;
+export class ConversationsQuery extends FrameQuery<
+  ListConversationsDto,
+  Requests['conversations.list']['result']
+> {}
 
+@FrameHandler(ConversationsQuery, { 'conversations.list': ListConversationsDto })
+export class ConversationsHandler implements IQueryHandler<ConversationsQuery> {
   constructor(
     private readonly rows: ConversationStore,
     private readonly groups: GroupStore,
   ) {}
 
-  async handle(
-    conn: DeviceConnection,
-    data: ListConversationsDto,
-  ): Promise<{ conversations: ConversationSummary[] }> {
+  async execute({ conn, data }: ConversationsQuery): Promise<{ conversations: ConversationSummary[] }> {
     const conversations = await this.rows.listForUser(conn.userId, data.limit ?? 100);
     const subjects = await this.groups.subjects(
       conversations.filter((c) => c.kind === 'group').map((c) => c.conversationId),

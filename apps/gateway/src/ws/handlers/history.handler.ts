@@ -1,23 +1,22 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { HistoryMessage } from '#libs/protocol';
+import type { IQueryHandler } from '@nestjs/cqrs';
+import { Inject } from '@nestjs/common';
+import { ConversationCommandHandler } from '#libs/nats';
+import type { HistoryMessage, Requests } from '#libs/protocol';
 import { ConversationStore, GroupStore, TimelineStore } from '#libs/read-models';
-import { ConversationRepository } from '../../conversations/conversation.repository.js';
 import { ApiError } from '../../http/api-error.js';
 import type { GroupsConfig } from '../../gateway.config.js';
 import { GROUPS_CONFIG } from '../../tokens.js';
-import type { DeviceConnection } from '../device-connection.js';
 import { HistoryDto } from '../frames.dto.js';
-import type { RequestHandler } from './request-handler.js';
 import { requireMember } from '../../conversations/member-access.js';
+import { FrameQuery, FrameHandler } from '../frame-handler.js';
 
 /** A page of a conversation's timeline before or after a message, for members only. */
-@Injectable()
-export class HistoryHandler implements RequestHandler<'history.get'> {
-  readonly type = 'history.get' as const;
-  readonly dto = HistoryDto;
+export class HistoryQuery extends FrameQuery<HistoryDto, Requests['history.get']['result']> {}
 
+@FrameHandler(HistoryQuery, { 'history.get': HistoryDto })
+export class HistoryHandler implements IQueryHandler<HistoryQuery> {
   constructor(
-    private readonly conversations: ConversationRepository,
+    private readonly conversations: ConversationCommandHandler,
     private readonly rows: ConversationStore,
     private readonly timeline: TimelineStore,
     private readonly groups: GroupStore,
@@ -45,7 +44,7 @@ export class HistoryHandler implements RequestHandler<'history.get'> {
     return ref.seq;
   }
 
-  async handle(conn: DeviceConnection, data: HistoryDto): Promise<{ messages: HistoryMessage[] }> {
+  async execute({ conn, data }: HistoryQuery): Promise<{ messages: HistoryMessage[] }> {
     if (data.before && data.after) throw new ApiError('VALIDATION_FAILED', 'give before or after, not both');
     const { state } = await this.conversations.load(data.conversationId);
     requireMember(state, conn.userId);

@@ -1,14 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import type { PresenceState } from '#libs/protocol';
-import { ConversationRepository } from '../../conversations/conversation.repository.js';
+import type { ICommandHandler } from '@nestjs/cqrs';
+import { ConversationCommandHandler } from '#libs/nats';
+import type { PresenceState, Requests } from '#libs/protocol';
 import { ApiError } from '../../http/api-error.js';
 import { PresenceAccess } from '../../presence/presence-access.js';
 import { PresenceQuery } from '../../presence/presence-query.js';
 import { PresenceWatchers } from '../../presence/presence-watchers.js';
-import type { DeviceConnection } from '../device-connection.js';
 import { PresenceSubscribeDto } from '../frames.dto.js';
-import type { RequestHandler } from './request-handler.js';
 import { requireMember } from '../../conversations/member-access.js';
+import { FrameCommand, FrameHandler } from '../frame-handler.js';
 
 /**
  * Watches the presence of some users (the people of the conversation open on the device) and, with a
@@ -18,19 +17,21 @@ import { requireMember } from '../../conversations/member-access.js';
  * PRESENCE_HIDDEN (details.userIds); one who shows only one of them is answered redacted. An id that
  * is no account reads like a user never seen online (no existence oracle, no lookup per id).
  */
-@Injectable()
-export class PresenceSubscribeHandler implements RequestHandler<'presence.subscribe'> {
-  readonly type = 'presence.subscribe' as const;
-  readonly dto = PresenceSubscribeDto;
+export class PresenceSubscribeCommand extends FrameCommand<
+  PresenceSubscribeDto,
+  Requests['presence.subscribe']['result']
+> {}
 
+@FrameHandler(PresenceSubscribeCommand, { 'presence.subscribe': PresenceSubscribeDto })
+export class PresenceSubscribeHandler implements ICommandHandler<PresenceSubscribeCommand> {
   constructor(
     private readonly watchers: PresenceWatchers,
     private readonly query: PresenceQuery,
     private readonly access: PresenceAccess,
-    private readonly conversations: ConversationRepository,
+    private readonly conversations: ConversationCommandHandler,
   ) {}
 
-  async handle(conn: DeviceConnection, data: PresenceSubscribeDto): Promise<{ presence: PresenceState[] }> {
+  async execute({ conn, data }: PresenceSubscribeCommand): Promise<{ presence: PresenceState[] }> {
     const userIds = [...new Set(data.userIds)];
     if (data.conversationId) {
       const { state } = await this.conversations.load(data.conversationId);

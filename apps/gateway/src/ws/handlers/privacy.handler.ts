@@ -1,24 +1,23 @@
-import { Inject, Injectable } from '@nestjs/common';
+import type { ICommandHandler, IQueryHandler } from '@nestjs/cqrs';
+import { Inject } from '@nestjs/common';
+import { UserCommandHandler } from '#libs/nats';
 import { CLOCK, type Clock } from '#libs/platform';
-import type { PrivacySettingsView } from '#libs/protocol';
-import { UserRepository } from '../../accounts/user.repository.js';
-import { ApiError } from '../../http/api-error.js';
+import type { PrivacySettingsView, Requests } from '#libs/protocol';
+import { ApiError, accepted } from '../../http/api-error.js';
 import { PresenceAccess } from '../../presence/presence-access.js';
 import { PresenceBus } from '../../presence/presence-bus.js';
 import { PresenceQuery } from '../../presence/presence-query.js';
 import { PresenceWatchers } from '../../presence/presence-watchers.js';
-import type { DeviceConnection } from '../device-connection.js';
 import { EmptyDto, PrivacyDto } from '../frames.dto.js';
-import type { RequestHandler } from './request-handler.js';
+import { FrameCommand, FrameQuery, FrameHandler } from '../frame-handler.js';
 
-@Injectable()
-export class PrivacyGetHandler implements RequestHandler<'privacy.get'> {
-  readonly type = 'privacy.get' as const;
-  readonly dto = EmptyDto;
+export class PrivacyGetQuery extends FrameQuery<EmptyDto, Requests['privacy.get']['result']> {}
 
+@FrameHandler(PrivacyGetQuery, { 'privacy.get': EmptyDto })
+export class PrivacyGetHandler implements IQueryHandler<PrivacyGetQuery> {
   constructor(private readonly access: PresenceAccess) {}
 
-  async handle(conn: DeviceConnection): Promise<PrivacySettingsView> {
+  async execute({ conn }: PrivacyGetQuery): Promise<PrivacySettingsView> {
     return this.access.privacy(conn.userId);
   }
 }
@@ -28,33 +27,33 @@ export class PrivacyGetHandler implements RequestHandler<'privacy.get'> {
  * the user (a live update carrying the new setting, so they judge with it at once) and re-sends this
  * gateway's watchers of others what reciprocity now lets the user see.
  */
-@Injectable()
-export class PrivacySetHandler implements RequestHandler<'privacy.set'> {
-  readonly type = 'privacy.set' as const;
-  readonly dto = PrivacyDto;
+export class PrivacySetCommand extends FrameCommand<PrivacyDto, Requests['privacy.set']['result']> {}
 
+@FrameHandler(PrivacySetCommand, { 'privacy.set': PrivacyDto })
+export class PrivacySetHandler implements ICommandHandler<PrivacySetCommand> {
   constructor(
-    private readonly users: UserRepository,
-    private readonly access: PresenceAccess,
+    private readonly users: UserCommandHandler,
     private readonly bus: PresenceBus,
     private readonly query: PresenceQuery,
     private readonly watchers: PresenceWatchers,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async handle(conn: DeviceConnection, data: PrivacyDto): Promise<PrivacySettingsView> {
-    const { state, version } = await this.users.execute(
-      conn.userId,
-      {
-        type: 'ChangePrivacySettings',
-        ...(data.lastSeen ? { lastSeen: data.lastSeen } : {}),
-        ...(data.online ? { online: data.online } : {}),
-      },
-      this.clock.now(),
+  async execute({ conn, data }: PrivacySetCommand): Promise<PrivacySettingsView> {
+    const { state, version } = accepted(
+      await this.users.handle(
+        conn.userId,
+        {
+          type: 'ChangePrivacySettings',
+          ...(data.lastSeen ? { lastSeen: data.lastSeen } : {}),
+          ...(data.online ? { online: data.online } : {}),
+        },
+        { now: this.clock.now() },
+      ),
     );
     if (state.status !== 'active') throw new ApiError('NOT_FOUND', 'no such user');
+    // This gateway's PresenceAccess learnt the new setting from the EventBus (PrivacyLearnerHandler).
     const settings = state.privacy;
-    this.access.learnPrivacy(conn.userId, settings, version);
     const facts = await this.query.facts(conn.userId);
     this.bus.publishPresence({ ...facts, privacy: { settings, version } });
     // Reciprocity: what this user's devices here may see of others may have changed too.

@@ -1,18 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
+import type { ICommandHandler } from '@nestjs/cqrs';
+import { Inject } from '@nestjs/common';
+import { ConversationCommandHandler } from '#libs/nats';
 import type { SendMessage } from '#libs/domain';
 import { CLOCK, type Clock } from '#libs/platform';
 import { TimelineStore } from '#libs/read-models';
-import { ConversationRepository } from '../../conversations/conversation.repository.js';
 import type { MessagingConfig } from '../../gateway.config.js';
-import { ApiError } from '../../http/api-error.js';
+import { ApiError, accepted } from '../../http/api-error.js';
 import { sanitizeFileName } from '../../media/file-name.js';
 import { MediaService } from '../../media/media.service.js';
 import { MessageIdService } from '../../ids/message-id.service.js';
 import { MESSAGING_CONFIG } from '../../tokens.js';
 import type { DeviceConnection } from '../device-connection.js';
 import { SendMessageDto } from '../frames.dto.js';
-import type { RequestHandler } from './request-handler.js';
-import type { SendResult } from '#libs/protocol';
+import type { SendResult, Requests } from '#libs/protocol';
+import { FrameCommand, FrameHandler } from '../frame-handler.js';
 
 /**
  * The JetStream de-duplication id (Nats-Msg-Id) of a send. The client's id goes in as base64url of its
@@ -32,13 +33,12 @@ export type SendRequest = SendMessageDto & { replyToConversationId?: string };
  * from the same device always answers with the first message: JetStream's Nats-Msg-Id catches resends
  * within its window, the client_messages table any time later.
  */
-@Injectable()
-export class SendMessageHandler implements RequestHandler<'message.send'> {
-  readonly type = 'message.send' as const;
-  readonly dto = SendMessageDto;
+export class SendMessageCommand extends FrameCommand<SendMessageDto, Requests['message.send']['result']> {}
 
+@FrameHandler(SendMessageCommand, { 'message.send': SendMessageDto })
+export class SendMessageHandler implements ICommandHandler<SendMessageCommand> {
   constructor(
-    private readonly conversations: ConversationRepository,
+    private readonly conversations: ConversationCommandHandler,
     private readonly timeline: TimelineStore,
     private readonly ids: MessageIdService,
     private readonly media: MediaService,
@@ -67,7 +67,7 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
     };
   }
 
-  handle(conn: DeviceConnection, data: SendMessageDto): Promise<SendResult> {
+  execute({ conn, data }: SendMessageCommand): Promise<SendResult> {
     return this.send(conn, data);
   }
 
@@ -75,22 +75,23 @@ export class SendMessageHandler implements RequestHandler<'message.send'> {
     const earlier = await this.timeline.byClientId(conn.userId, conn.deviceId, data.clientMessageId);
     if (earlier) return { ...earlier, clientMessageId: data.clientMessageId, duplicate: true };
 
-    const { events, acks } = await this.conversations.execute(
-      data.conversationId,
-      {
-        type: 'SendMessage',
-        messageId: this.ids.next(),
-        senderUserId: conn.userId,
-        senderDeviceId: conn.deviceId,
-        clientMessageId: data.clientMessageId,
-        content: await this.contentOf(conn, data),
-        ...(data.replyTo ? { replyTo: data.replyTo } : {}),
-        ...(data.replyToConversationId ? { replyToConversationId: data.replyToConversationId } : {}),
-        ...(data.mentions ? { mentions: data.mentions } : {}),
-        maxTextChars: this.config.MAX_MESSAGE_CHARS,
-      },
-      this.clock.now(),
-      sendDedupId(conn.userId, conn.deviceId, data.clientMessageId),
+    const { events, acks } = accepted(
+      await this.conversations.handle(
+        data.conversationId,
+        {
+          type: 'SendMessage',
+          messageId: this.ids.next(),
+          senderUserId: conn.userId,
+          senderDeviceId: conn.deviceId,
+          clientMessageId: data.clientMessageId,
+          content: await this.contentOf(conn, data),
+          ...(data.replyTo ? { replyTo: data.replyTo } : {}),
+          ...(data.replyToConversationId ? { replyToConversationId: data.replyToConversationId } : {}),
+          ...(data.mentions ? { mentions: data.mentions } : {}),
+          maxTextChars: this.config.MAX_MESSAGE_CHARS,
+        },
+        { now: this.clock.now(), msgId: sendDedupId(conn.userId, conn.deviceId, data.clientMessageId) },
+      ),
     );
     const ack = acks[0]!;
     const event = ack.duplicate ? await this.conversations.storedEvent(ack.stream, ack.seq) : events[0];

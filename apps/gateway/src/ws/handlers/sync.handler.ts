@@ -1,4 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
+import type { ICommandHandler } from '@nestjs/cqrs';
+import type { Requests } from '#libs/protocol';
 import type { Logger } from 'pino';
 import { NatsClient } from '#libs/nats';
 import { LOGGER } from '#libs/platform';
@@ -6,11 +8,10 @@ import { encodeCursor, InboxStore, parseCursor } from '#libs/read-models';
 import type { MessagingConfig } from '../../gateway.config.js';
 import { ApiError } from '../../http/api-error.js';
 import { MESSAGING_CONFIG } from '../../tokens.js';
-import type { DeviceConnection } from '../device-connection.js';
 import { SyncDto } from '../frames.dto.js';
 import { InboxBacklog } from '../inbox-backlog.js';
 import { SyncSessions } from '../sync-sessions.js';
-import type { RequestHandler } from './request-handler.js';
+import { FrameCommand, FrameHandler } from '../frame-handler.js';
 
 type SyncResult = { cursor: string; count: number; complete: boolean };
 
@@ -20,11 +21,10 @@ type SyncResult = { cursor: string; count: number; complete: boolean };
  * the server knows which entries above the floor the device acknowledged. A sync while this
  * connection's backlog is still going out is coalesced with it: nothing is pushed twice.
  */
-@Injectable()
-export class SyncHandler implements RequestHandler<'sync'> {
-  readonly type = 'sync' as const;
-  readonly dto = SyncDto;
+export class SyncCommand extends FrameCommand<SyncDto, Requests['sync']['result']> {}
 
+@FrameHandler(SyncCommand, { sync: SyncDto })
+export class SyncHandler implements ICommandHandler<SyncCommand> {
   constructor(
     private readonly inbox: InboxStore,
     private readonly nats: NatsClient,
@@ -33,7 +33,7 @@ export class SyncHandler implements RequestHandler<'sync'> {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async handle(conn: DeviceConnection, data: SyncDto): Promise<SyncResult> {
+  async execute({ conn, data }: SyncCommand): Promise<SyncResult> {
     if (data.cursor !== undefined && !parseCursor(data.cursor))
       throw new ApiError('VALIDATION_FAILED', 'cursor: must be a cursor returned by the server');
     const floor = await this.inbox.cursor(conn.userId, conn.deviceId);

@@ -1,31 +1,29 @@
-import { Injectable } from '@nestjs/common';
-import type { MemberStatus } from '#libs/protocol';
+import type { IQueryHandler } from '@nestjs/cqrs';
+import { ConversationCommandHandler } from '#libs/nats';
+import type { MemberStatus, Requests } from '#libs/protocol';
 import { ReceiptStore, TimelineStore } from '#libs/read-models';
-import { ConversationRepository } from '../../../conversations/conversation.repository.js';
 import { ApiError } from '../../../http/api-error.js';
-import type { DeviceConnection } from '../../device-connection.js';
 import { MessageInfoDto } from '../../group-frames.dto.js';
-import type { RequestHandler } from '../request-handler.js';
 import { requireMember } from '../../../conversations/member-access.js';
+import { FrameQuery, FrameHandler } from '../../frame-handler.js';
 
 const READ_LOOKUP_BATCH = 64;
 
 /** Each current member's delivered and read time of a message (the sender excluded), for members only. */
-@Injectable()
-export class MessageInfoHandler implements RequestHandler<'message.info'> {
-  readonly type = 'message.info' as const;
-  readonly dto = MessageInfoDto;
+export class MessageInfoQuery extends FrameQuery<MessageInfoDto, Requests['message.info']['result']> {}
 
+@FrameHandler(MessageInfoQuery, { 'message.info': MessageInfoDto })
+export class MessageInfoHandler implements IQueryHandler<MessageInfoQuery> {
   constructor(
-    private readonly conversations: ConversationRepository,
+    private readonly conversations: ConversationCommandHandler,
     private readonly timeline: TimelineStore,
     private readonly receipts: ReceiptStore,
   ) {}
 
-  async handle(
-    conn: DeviceConnection,
-    data: MessageInfoDto,
-  ): Promise<{ conversationId: string; messageId: string; members: MemberStatus[] }> {
+  async execute({
+    conn,
+    data,
+  }: MessageInfoQuery): Promise<{ conversationId: string; messageId: string; members: MemberStatus[] }> {
     const { state } = await this.conversations.load(data.conversationId);
     requireMember(state, conn.userId);
     const ref = await this.timeline.ref(data.conversationId, data.messageId);

@@ -1,0 +1,32 @@
+import type { ConversationCommand, ConversationState, UserCommand, UserState } from '#libs/domain';
+import type { ChatEvent, ConversationEvent, UserEvent } from '#libs/events';
+import type { EventStore } from '../event-store.js';
+import type { NatsClient } from '../nats-client.js';
+import { AggregateCommandHandler, type AggregateHandlerOptions } from './aggregate-command-handler.js';
+import { conversationAggregate } from './conversation.aggregate.js';
+import { userAggregate } from './user.aggregate.js';
+
+/**
+ * The generic handler bound to each decider. They are classes only so that NestJS can inject them by
+ * type; all behaviour is AggregateCommandHandler's.
+ */
+export class ConversationCommandHandler extends AggregateCommandHandler<
+  ConversationCommand,
+  ConversationState,
+  ConversationEvent
+> {
+  constructor(client: NatsClient, store: EventStore<ChatEvent>, options?: AggregateHandlerOptions) {
+    super(store as EventStore<ConversationEvent>, conversationAggregate(client.topology), options);
+  }
+}
+
+export class UserCommandHandler extends AggregateCommandHandler<UserCommand, UserState, UserEvent> {
+  constructor(client: NatsClient, store: EventStore<ChatEvent>, options?: AggregateHandlerOptions) {
+    super(store as EventStore<UserEvent>, userAggregate(client.topology), options);
+  }
+
+  /** Whether an account exists: one direct get of its subject's last event. */
+  async exists(userId: string): Promise<boolean> {
+    return (await this.version(userId)) > 0;
+  }
+}
