@@ -97,13 +97,13 @@ describe('conversation decider: 1:1 chats', () => {
     });
   });
 
-  test('when a stranger sends, then NOT_A_MEMBER; to no conversation, NOT_FOUND', () => {
+  test('when a stranger sends, or anyone sends to no conversation, then the same NOT_A_MEMBER (existence is not told)', () => {
     const stranger = when(given(created), send({ senderUserId: 'eve' }));
     assert.ok(!stranger.ok);
-    assert.equal(stranger.error.code, 'NOT_A_MEMBER');
     const none = when(given(), send());
     assert.ok(!none.ok);
-    assert.equal(none.error.code, 'NOT_FOUND');
+    assert.deepEqual(none.error, stranger.error);
+    assert.equal(stranger.error.code, 'NOT_A_MEMBER');
   });
 
   test('text over the limit is MESSAGE_TOO_LARGE naming the limit, counted in characters not bytes', () => {
