@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsNumber,
   IsString,
   Length,
@@ -63,6 +64,8 @@ export class CompleteUploadDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10_000)
+  // Each part an object: ValidateNested alone lets a nested array (`[[]]`) through with nothing to check.
+  @IsObject({ each: true, message: 'each part must be an object' })
   @ValidateNested({ each: true })
   @Type(() => UploadedPartDto)
   parts?: UploadedPartDto[];
