@@ -237,7 +237,6 @@ describe('fairness under a fuzzing load (real gateway, NATS, Redis, Cassandra)',
     await exchange(aliceSocket, bobSocket, conversationId, 10, 'warmup');
     const idle = await exchange(aliceSocket, bobSocket, conversationId, 50, 'idle');
     assert.deepEqual(idle.failures, []);
-    const idleP99 = p99(idle.latencies);
 
     const fuzzers = fuzzSockets.map(
       (s, i) =>
@@ -264,6 +263,11 @@ describe('fairness under a fuzzing load (real gateway, NATS, Redis, Cassandra)',
     const backlogDeadline = Date.now() + 10_000;
     while (fuzzers.some((f) => f.answers < f.sent) && Date.now() < backlogDeadline)
       await new Promise((r) => setTimeout(r, 100));
+    // Idle again once the fuzz is over: the baseline is the worse of the two idle runs, so a neighbour's
+    // load on this shared machine (the suite runs two files at once) is in the baseline, not in the ratio.
+    const idleAfter = await exchange(aliceSocket, bobSocket, conversationId, 50, 'idle-after');
+    assert.deepEqual(idleAfter.failures, []);
+    const idleP99 = Math.max(p99(idle.latencies), p99(idleAfter.latencies));
     const loadP99 = p99(loaded.latencies);
     const sent = fuzzers.reduce((n, f) => n + f.sent, 0);
     const answered = fuzzers.reduce((n, f) => n + f.answers, 0);
