@@ -1,3 +1,4 @@
+import type { types as cqlTypes } from 'cassandra-driver';
 import type { CqlClient } from '#libs/cassandra';
 import type { LogPosition } from './entry-id.js';
 
@@ -8,7 +9,11 @@ const IN_CHUNK = 100;
 
 function chunksByPartition(positions: readonly LogPosition[]): Array<{ partition: number; seqs: number[] }> {
   const byPartition = new Map<number, number[]>();
-  for (const p of positions) byPartition.set(p.partition, [...(byPartition.get(p.partition) ?? []), p.seq]);
+  for (const p of positions) {
+    const seqs = byPartition.get(p.partition);
+    if (seqs) seqs.push(p.seq);
+    else byPartition.set(p.partition, [p.seq]);
+  }
   const out: Array<{ partition: number; seqs: number[] }> = [];
   for (const [partition, seqs] of byPartition)
     for (let i = 0; i < seqs.length; i += IN_CHUNK)
@@ -31,6 +36,19 @@ export interface InboxEntry extends LogPosition {
  * inbox itself is the set of entries a device has not acknowledged. The cursor (column floor_seq) is a
  * floor per partition below which the device has no pending entry (docs/protocol.md).
  */
+/** An inbox row (stream_seq, kind, conversation_id, payload) of one device and partition. */
+function entryOf(userId: string, deviceId: string, partition: number, r: cqlTypes.Row): InboxEntry {
+  return {
+    userId,
+    deviceId,
+    partition,
+    seq: Number(r.get('stream_seq')),
+    kind: r.get('kind') as InboxEntryKind,
+    conversationId: r.get('conversation_id') as string,
+    payload: r.get('payload') as string,
+  };
+}
+
 export class InboxStore {
   constructor(private readonly cql: CqlClient) {}
 
@@ -58,15 +76,7 @@ export class InboxStore {
       'SELECT stream_seq, kind, conversation_id, payload FROM inbox_by_device WHERE user_id = ? AND device_id = ? AND partition = ? AND stream_seq > ? LIMIT ?',
       [userId, deviceId, partition, afterSeq, limit],
     );
-    return rs.rows.map((r) => ({
-      userId,
-      deviceId,
-      partition,
-      seq: Number(r.get('stream_seq')),
-      kind: r.get('kind') as InboxEntryKind,
-      conversationId: r.get('conversation_id') as string,
-      payload: r.get('payload') as string,
-    }));
+    return rs.rows.map((r) => entryOf(userId, deviceId, partition, r));
   }
 
   async find(userId: string, deviceId: string, pos: LogPosition): Promise<InboxEntry | undefined> {
@@ -82,15 +92,7 @@ export class InboxStore {
           'SELECT stream_seq, kind, conversation_id, payload FROM inbox_by_device WHERE user_id = ? AND device_id = ? AND partition = ? AND stream_seq IN ?',
           [userId, deviceId, partition, seqs],
         );
-        return rs.rows.map((r): InboxEntry => ({
-          userId,
-          deviceId,
-          partition,
-          seq: Number(r.get('stream_seq')),
-          kind: r.get('kind') as InboxEntryKind,
-          conversationId: r.get('conversation_id') as string,
-          payload: r.get('payload') as string,
-        }));
+        return rs.rows.map((r) => entryOf(userId, deviceId, partition, r));
       }),
     );
     return pages.flat();
