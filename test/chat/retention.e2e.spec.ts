@@ -81,7 +81,8 @@ describe('retention settings', () => {
     const stack = await ChatStack.start({
       overrides: {
         RETENTION_MODE: 'transient',
-        RETENTION_WINDOW_SECONDS: '2',
+        // Long enough for bob to read the message on a loaded machine (it expires from the timeline with it).
+        RETENTION_WINDOW_SECONDS: '5',
         RETENTION_SWEEP_INTERVAL_SECONDS: '1',
       },
     });
