@@ -59,18 +59,29 @@ async function settledStatementTexts(): Promise<number> {
  * push tokens, mutes and previews. `round` makes every value differ from the previous round's.
  */
 async function round(round: number): Promise<void> {
-  const before = { bob: bob.of(direct).length, carolGroup: carol.of(group).length };
+  const before = {
+    bob: bob.of(direct).length,
+    bobGroup: bob.of(group).length,
+    carolGroup: carol.of(group).length,
+  };
   const sent: SendResult[] = [];
   for (let i = 0; i < 3; i++) sent.push(await alice.chat.send(direct, `direct ${round}.${i}`));
   const inGroup = await alice.chat.send(group, `group ${round} @carol`, { mentions: [carol.userId] });
   await bob.waitForMessages(direct, before.bob + 3);
   await carol.waitForMessages(group, before.carolGroup + 1);
   await bob.chat.markRead(direct, sent.at(-1)!.messageId);
+  await bob.waitForMessages(group, before.bobGroup + 1);
   await carol.chat.markRead(group, inGroup.messageId);
+  await bob.chat.markRead(group, inGroup.messageId);
   await eventually(
     async () => alice.receipts.some((r) => r.status === 'read' && r.upToMessageId === sent.at(-1)!.messageId),
     20_000,
     `alice sees bob's read receipt of round ${round}`,
+  );
+  await eventually(
+    async () => alice.receipts.some((r) => r.status === 'read' && r.upToMessageId === inGroup.messageId),
+    20_000,
+    `alice sees the group's read receipt of round ${round}`,
   );
 
   await alice.chat.updateGroupInfo(group, { subject: `subject ${round}` });
