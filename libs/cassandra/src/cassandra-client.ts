@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver';
 import type { CassandraConfig } from '#libs/config';
+import type { StatementTexts } from './statement-texts.js';
 
 export type CqlClient = cassandra.Client;
 export const { types: cqlTypes } = cassandra;
@@ -13,7 +14,13 @@ export const SCHEMA_CHANGE_TIMEOUT_MS = 60_000;
 /** Builds a driver client; pass `withKeyspace: false` to connect before the keyspace exists. */
 export function createCassandraClient(
   config: Readonly<CassandraConfig>,
-  options: { withKeyspace?: boolean; applicationName?: string; timeoutMs?: number } = {},
+  options: {
+    withKeyspace?: boolean;
+    applicationName?: string;
+    timeoutMs?: number;
+    /** Records the distinct statement texts this client sends (exported on /metrics by the apps). */
+    statementTexts?: StatementTexts;
+  } = {},
 ): CqlClient {
   const timeout = options.timeoutMs ?? config.CASSANDRA_REQUEST_TIMEOUT_MS;
   return new cassandra.Client({
@@ -25,7 +32,9 @@ export function createCassandraClient(
     // Schema metadata is never read by the app; skipping its refresh makes every DDL much faster.
     isMetadataSyncEnabled: false,
     protocolOptions: { maxSchemaAgreementWaitSeconds: 5 },
+    // Every statement is prepared: its text must carry `?` bind markers for values, never the values.
     queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
+    ...(options.statementTexts ? { requestTracker: options.statementTexts } : {}),
   });
 }
 

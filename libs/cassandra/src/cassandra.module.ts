@@ -1,7 +1,9 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { CassandraConfig } from '#libs/config';
+import { MetricsService } from '#libs/platform';
 import { CassandraHealthIndicator } from './cassandra.health.js';
 import { createCassandraClient, type CqlClient } from './cassandra-client.js';
+import { StatementTexts } from './statement-texts.js';
 import { CASSANDRA_CLIENT } from './tokens.js';
 
 /**
@@ -19,8 +21,16 @@ export class CassandraModule implements OnApplicationShutdown {
       providers: [
         {
           provide: CASSANDRA_CLIENT,
-          useFactory: async () => {
-            const client = createCassandraClient(config, { applicationName });
+          inject: [MetricsService],
+          useFactory: async (metrics: MetricsService) => {
+            // Flat under load when every value goes through a bind marker (see StatementTexts).
+            const gauge = metrics.gauge(
+              'chat_cassandra_statement_texts',
+              'Distinct Cassandra statement texts this process has sent',
+            );
+            gauge.set(0);
+            const statementTexts = new StatementTexts((count) => gauge.set(count));
+            const client = createCassandraClient(config, { applicationName, statementTexts });
             // Connect lazily if Cassandra is down at boot: /readyz reports it and the driver reconnects.
             await client.connect().catch(() => undefined);
             return client;

@@ -1,4 +1,4 @@
-import type { CqlClient } from '#libs/cassandra';
+import { ttlOrNone, type CqlClient } from '#libs/cassandra';
 import type { types as cqlTypes } from 'cassandra-driver';
 import { conversationsTables, type ConversationsTables } from './conversations-tables.js';
 import { versionOf, type VersionSource } from './read-model-versions.js';
@@ -110,8 +110,8 @@ export class ConversationStore {
     await Promise.all(
       userIds.map((userId) =>
         this.cql.execute(
-          `UPDATE ${t.conversationsByUser} USING TIMESTAMP ${Math.floor(seq)} SET last_mention_seq = ? WHERE user_id = ? AND conversation_id = ?`,
-          [seq, userId, conversationId],
+          `UPDATE ${t.conversationsByUser} USING TIMESTAMP ? SET last_mention_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+          [Math.floor(seq), seq, userId, conversationId],
         ),
       ),
     );
@@ -148,8 +148,8 @@ export class ConversationStore {
         ? Promise.all([
             // Only the preview expires: activity time and sequence keep the list's order and unread count.
             this.cql.execute(
-              `UPDATE ${t.conversationsByUser} USING TTL ${Math.floor(ttlSeconds)} SET last_message = ? WHERE user_id = ? AND conversation_id = ?`,
-              [json, userId, m.conversationId],
+              `UPDATE ${t.conversationsByUser} USING TTL ? SET last_message = ? WHERE user_id = ? AND conversation_id = ?`,
+              [ttlOrNone(ttlSeconds), json, userId, m.conversationId],
             ),
             this.cql.execute(
               `UPDATE ${t.conversationsByUser} SET last_activity_at = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?`,
@@ -167,8 +167,8 @@ export class ConversationStore {
   async markRead(userId: string, conversationId: string, seq: number): Promise<void> {
     const t = await this.t();
     await this.cql.execute(
-      `UPDATE ${t.conversationsByUser} USING TIMESTAMP ${Math.floor(seq)} SET read_up_to_seq = ? WHERE user_id = ? AND conversation_id = ?`,
-      [seq, userId, conversationId],
+      `UPDATE ${t.conversationsByUser} USING TIMESTAMP ? SET read_up_to_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+      [Math.floor(seq), seq, userId, conversationId],
     );
   }
 

@@ -22,8 +22,8 @@ export class GroupAggregateStore {
       [...upTo].map(([sender, seq]) =>
         // USING TIMESTAMP seq: only ever rises, whatever order two writes land in.
         this.cql.execute(
-          `UPDATE group_read_aggregates USING TIMESTAMP ${Math.floor(seq)} SET up_to_seq = ? WHERE conversation_id = ? AND sender_user_id = ?`,
-          [seq, conversationId, sender],
+          'UPDATE group_read_aggregates USING TIMESTAMP ? SET up_to_seq = ? WHERE conversation_id = ? AND sender_user_id = ?',
+          [Math.floor(seq), seq, conversationId, sender],
         ),
       ),
     );

@@ -1,5 +1,5 @@
 import type { types as cqlTypes } from 'cassandra-driver';
-import type { CqlClient } from '#libs/cassandra';
+import { ttlOrNone, type CqlClient } from '#libs/cassandra';
 import type { LogPosition } from './entry-id.js';
 
 export type InboxEntryKind = 'message' | 'receipt';
@@ -53,12 +53,12 @@ export class InboxStore {
   constructor(private readonly cql: CqlClient) {}
 
   async add(entries: readonly InboxEntry[], ttlSeconds?: number): Promise<void> {
-    const ttl = ttlSeconds ? ` USING TTL ${Math.floor(ttlSeconds)}` : '';
+    const ttl = ttlOrNone(ttlSeconds);
     await Promise.all(
       entries.map((e) =>
         this.cql.execute(
-          `INSERT INTO inbox_by_device (user_id, device_id, partition, stream_seq, kind, conversation_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?)${ttl}`,
-          [e.userId, e.deviceId, e.partition, e.seq, e.kind, e.conversationId, e.payload],
+          'INSERT INTO inbox_by_device (user_id, device_id, partition, stream_seq, kind, conversation_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?) USING TTL ?',
+          [e.userId, e.deviceId, e.partition, e.seq, e.kind, e.conversationId, e.payload, ttl],
         ),
       ),
     );
@@ -161,8 +161,8 @@ export class InboxStore {
       [...cursor.entries()].map(([p, seq]) =>
         // USING TIMESTAMP seq: a slower, older ack can never move the cursor back.
         this.cql.execute(
-          `UPDATE device_cursors USING TIMESTAMP ${Math.floor(seq)} SET floor_seq = ? WHERE user_id = ? AND device_id = ? AND partition = ?`,
-          [seq, userId, deviceId, p],
+          'UPDATE device_cursors USING TIMESTAMP ? SET floor_seq = ? WHERE user_id = ? AND device_id = ? AND partition = ?',
+          [Math.floor(seq), seq, userId, deviceId, p],
         ),
       ),
     );

@@ -17,10 +17,11 @@ export class PresenceStore {
 
   /** USING TIMESTAMP of the last seen: the latest last seen wins whatever the order of writes. */
   async recordLastSeen(userId: string, lastSeen: Date): Promise<void> {
-    await this.cql.execute(
-      `UPDATE last_seen_by_user USING TIMESTAMP ${lastSeen.getTime() * 1000} SET last_seen = ? WHERE user_id = ?`,
-      [lastSeen, userId],
-    );
+    await this.cql.execute('UPDATE last_seen_by_user USING TIMESTAMP ? SET last_seen = ? WHERE user_id = ?', [
+      lastSeen.getTime() * 1000,
+      lastSeen,
+      userId,
+    ]);
   }
 
   /** A forgotten user: last seen and privacy settings go (only the event log's audit record stays). */
@@ -38,8 +39,8 @@ export class PresenceStore {
 
   async savePrivacy(userId: string, settings: PrivacySettings, streamSeq: number): Promise<void> {
     await this.cql.execute(
-      `INSERT INTO privacy_by_user (user_id, last_seen, online) VALUES (?, ?, ?) USING TIMESTAMP ${streamSeq}`,
-      [userId, settings.lastSeen, settings.online],
+      'INSERT INTO privacy_by_user (user_id, last_seen, online) VALUES (?, ?, ?) USING TIMESTAMP ?',
+      [userId, settings.lastSeen, settings.online, streamSeq],
     );
   }
 

@@ -20,8 +20,8 @@ export class PushSettingsStore {
 
   async putToken(userId: string, deviceId: string, token: PushToken, streamSeq: number): Promise<void> {
     await this.cql.execute(
-      `INSERT INTO push_tokens (user_id, device_id, provider, token_json) VALUES (?, ?, ?, ?) USING TIMESTAMP ${streamSeq}`,
-      [userId, deviceId, token.provider, JSON.stringify(token)],
+      'INSERT INTO push_tokens (user_id, device_id, provider, token_json) VALUES (?, ?, ?, ?) USING TIMESTAMP ?',
+      [userId, deviceId, token.provider, JSON.stringify(token), streamSeq],
     );
   }
 
@@ -32,16 +32,17 @@ export class PushSettingsStore {
     streamSeq: number,
   ): Promise<void> {
     await this.cql.execute(
-      `DELETE FROM push_tokens USING TIMESTAMP ${streamSeq} WHERE user_id = ? AND device_id = ? AND provider = ?`,
-      [userId, deviceId, provider],
+      'DELETE FROM push_tokens USING TIMESTAMP ? WHERE user_id = ? AND device_id = ? AND provider = ?',
+      [streamSeq, userId, deviceId, provider],
     );
   }
 
   async removeDevice(userId: string, deviceId: string, streamSeq: number): Promise<void> {
-    await this.cql.execute(
-      `DELETE FROM push_tokens USING TIMESTAMP ${streamSeq} WHERE user_id = ? AND device_id = ?`,
-      [userId, deviceId],
-    );
+    await this.cql.execute('DELETE FROM push_tokens USING TIMESTAMP ? WHERE user_id = ? AND device_id = ?', [
+      streamSeq,
+      userId,
+      deviceId,
+    ]);
   }
 
   /** A user's tokens, by device. */
@@ -62,15 +63,15 @@ export class PushSettingsStore {
     streamSeq: number,
   ): Promise<void> {
     await this.cql.execute(
-      `INSERT INTO conversation_mutes (user_id, conversation_id, muted_until) VALUES (?, ?, ?) USING TIMESTAMP ${streamSeq}`,
-      [userId, conversationId, until ?? null],
+      'INSERT INTO conversation_mutes (user_id, conversation_id, muted_until) VALUES (?, ?, ?) USING TIMESTAMP ?',
+      [userId, conversationId, until ?? null, streamSeq],
     );
   }
 
   async unmute(userId: string, conversationId: string, streamSeq: number): Promise<void> {
     await this.cql.execute(
-      `DELETE FROM conversation_mutes USING TIMESTAMP ${streamSeq} WHERE user_id = ? AND conversation_id = ?`,
-      [userId, conversationId],
+      'DELETE FROM conversation_mutes USING TIMESTAMP ? WHERE user_id = ? AND conversation_id = ?',
+      [streamSeq, userId, conversationId],
     );
   }
 
@@ -88,8 +89,8 @@ export class PushSettingsStore {
 
   async setPreview(userId: string, preview: 'show' | 'hide', streamSeq: number): Promise<void> {
     await this.cql.execute(
-      `INSERT INTO notification_settings (user_id, preview) VALUES (?, ?) USING TIMESTAMP ${streamSeq}`,
-      [userId, preview],
+      'INSERT INTO notification_settings (user_id, preview) VALUES (?, ?) USING TIMESTAMP ?',
+      [userId, preview, streamSeq],
     );
   }
 

@@ -1,4 +1,4 @@
-import type { CqlClient } from '#libs/cassandra';
+import { ttlOrNone, type CqlClient } from '#libs/cassandra';
 import { conversationsTables, type ConversationsTables } from './conversations-tables.js';
 import { versionOf, type VersionSource } from './read-model-versions.js';
 import type { HistoryMessage, MediaReference, QuotedMessage, SystemNotice } from '#libs/protocol';
@@ -29,10 +29,10 @@ export class TimelineStore {
 
   async insert(m: HistoryMessage, ttlSeconds?: number): Promise<void> {
     const t = await this.t();
-    const ttl = ttlSeconds ? ` USING TTL ${Math.floor(ttlSeconds)}` : '';
+    const ttl = ttlOrNone(ttlSeconds);
     await Promise.all([
       this.cql.execute(
-        `INSERT INTO ${t.messagesByConversation} (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, media, reply_to, sent_at, system, mentions, quote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ttl}`,
+        `INSERT INTO ${t.messagesByConversation} (conversation_id, bucket, seq, message_id, sender_user_id, sender_device_id, client_message_id, body, media, reply_to, sent_at, system, mentions, quote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?`,
         [
           m.conversationId,
           bucketOf(m.seq),
@@ -48,11 +48,12 @@ export class TimelineStore {
           m.system ? JSON.stringify(m.system) : null,
           m.mentions && m.mentions.length > 0 ? [...m.mentions] : null,
           m.quote ? JSON.stringify(m.quote) : null,
+          ttl,
         ],
       ),
       this.cql.execute(
-        `INSERT INTO ${t.messagesById} (conversation_id, message_id, seq, sender_user_id) VALUES (?, ?, ?, ?)${ttl}`,
-        [m.conversationId, m.messageId, m.seq, m.senderUserId],
+        `INSERT INTO ${t.messagesById} (conversation_id, message_id, seq, sender_user_id) VALUES (?, ?, ?, ?) USING TTL ?`,
+        [m.conversationId, m.messageId, m.seq, m.senderUserId, ttl],
       ),
       // System messages have no client id to remember.
       m.system
