@@ -128,6 +128,11 @@ describe('Cassandra statements: one text per statement, values in bind markers',
     const warm = await settledStatementTexts();
     for (let r = 3; r <= 6; r++) await round(r);
     const after = await settledStatementTexts();
-    assert.equal(after, warm, `${after - warm} new statement texts in 4 more rounds of the same workload`);
+    // A statement whose text carries a per-call value adds a text in every round (4 or more here); a rare
+    // path met for the first time (a retry, a late receipt) adds one now and then, and is not the defect.
+    assert.ok(
+      after - warm < 4,
+      `${after - warm} new statement texts in 4 more rounds of the same workload (${warm} after 2)`,
+    );
   });
 });

@@ -125,7 +125,8 @@ describe('chatctl rebuild conversations (real stack, SDK clients sending through
 
     const lastDirect = await ann.chat.send(direct, 'after the switch');
     const lastGroup = await bob.chat.send(group, 'after the switch');
-    await bob.waitForMessages(direct, 10 + n + 1);
+    // A generous ceiling: the rebuild and the live projection share this 2-core machine.
+    await bob.waitForMessages(direct, 10 + n + 1, 60_000);
     for (const d of [carol, dan])
       await eventually(
         async () => d.of(group).some((m) => m.messageId === lastGroup.messageId),
