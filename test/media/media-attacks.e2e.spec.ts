@@ -4,21 +4,15 @@ import type { MediaKind } from '#libs/protocol';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp, type TestDevice } from '../support/chat-users.js';
 import { APK, DOC, DOCX, ELF, HTML, JAR, MACH_O, MSI, ODT, SCRIPT } from './file-fixtures.js';
-import { fileOf, httpOf, putTo, refused, sha256, upload } from './media-helpers.js';
+import { fileOf, httpOf, putTo, refused, sha256, upload, sendMediaTo } from './media-helpers.js';
 
 let stack: ChatStack;
 let alice: TestDevice, bob: TestDevice;
 let aliceBob: string;
 
 /** Sends media from alice to bob; answers the message as bob got it. */
-async function sendToBob(mediaId: string, extra: { viewOnce?: boolean; fileName?: string } = {}) {
-  const before = bob.of(aliceBob).length;
-  const sent = await alice.chat.sendMedia(aliceBob, { mediaId, ...extra });
-  const got = await bob.waitForMessages(aliceBob, before + 1);
-  const message = got.find((m) => m.messageId === sent.messageId);
-  assert.ok(message, 'bob got the media message');
-  return message;
-}
+const sendToBob = (mediaId: string, extra: { viewOnce?: boolean; fileName?: string } = {}) =>
+  sendMediaTo(alice, bob, aliceBob, mediaId, extra);
 
 async function download(mediaId: string, messageId: string) {
   const link = await httpOf(stack).mediaDownloadUrl(bob.tokens.accessToken, mediaId, aliceBob, messageId);

@@ -71,3 +71,19 @@ export async function refused(p: Promise<unknown>, code: string): Promise<ChatEr
   assert.equal(err.code, code, err.message);
   return err;
 }
+
+/** Sends media from one device to another in a conversation; answers the message as the receiver got it. */
+export async function sendMediaTo(
+  from: TestDevice,
+  to: TestDevice,
+  conversationId: string,
+  mediaId: string,
+  extra: { viewOnce?: boolean; caption?: string; fileName?: string } = {},
+) {
+  const before = to.of(conversationId).length;
+  const sent = await from.chat.sendMedia(conversationId, { mediaId, ...extra });
+  const got = await to.waitForMessages(conversationId, before + 1);
+  const message = got.find((m) => m.messageId === sent.messageId);
+  assert.ok(message, 'the receiver got the media message');
+  return message;
+}

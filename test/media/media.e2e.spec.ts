@@ -5,7 +5,7 @@ import { createS3Client, ObjectStore } from '#libs/s3';
 import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp, type TestDevice } from '../support/chat-users.js';
-import { fileOf, httpOf, putTo, refused, sha256, upload } from './media-helpers.js';
+import { fileOf, httpOf, putTo, refused, sha256, upload, sendMediaTo } from './media-helpers.js';
 
 const MB = 1024 * 1024;
 let stack: ChatStack;
@@ -20,15 +20,9 @@ async function countObjects(): Promise<number> {
   return out.KeyCount ?? 0;
 }
 
-/** Sends media from alice to bob and answers the message as bob received it. */
-async function sendToBob(mediaId: string, extra: { viewOnce?: boolean; caption?: string } = {}) {
-  const before = bob.of(aliceBob).length;
-  const sent = await alice.chat.sendMedia(aliceBob, { mediaId, ...extra });
-  const got = await bob.waitForMessages(aliceBob, before + 1);
-  const message = got.find((m) => m.messageId === sent.messageId);
-  assert.ok(message, 'bob got the media message');
-  return message;
-}
+/** Sends media from alice to bob; answers the message as bob got it. */
+const sendToBob = (mediaId: string, extra: { viewOnce?: boolean; caption?: string } = {}) =>
+  sendMediaTo(alice, bob, aliceBob, mediaId, extra);
 
 describe('media through S3: slots, completion, messages, downloads, lifecycle (real S3Proxy)', () => {
   before(async () => {
