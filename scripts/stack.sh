@@ -126,6 +126,7 @@ cmd_up() {
     for app in "${APPS[@]}"; do up_app "$app"; done
     printf '\nstack is up in %ds. gateway: http://127.0.0.1:%s (WebSocket ws://127.0.0.1:%s/v1/ws)\n' \
       $(( ($(now_ms)-t0)/1000 )) "$GATEWAY_PORT" "$GATEWAY_PORT"
+    printf 'web client: http://127.0.0.1:%s/ (sign-up codes are in %s)\n' "$GATEWAY_PORT" "$LOGS/gateway.log"
     printf 'management (/healthz, /readyz, /metrics): gateway :%s, projector :%s, notifier :%s\n' \
       "${MANAGEMENT_PORT[gateway]}" "${MANAGEMENT_PORT[projector]}" "${MANAGEMENT_PORT[notifier]}"
   else

@@ -4,6 +4,7 @@ import type { InboxMessage } from '#libs/protocol';
 import type { ChatStack } from '../../test/support/chat-stack.js';
 import { signUpMany } from './load-stack.js';
 import { Latencies } from './stats.js';
+import type { TickTracker } from './tick-tracker.js';
 
 /** A sender device and a recipient device of two users, with their 1:1 conversation. */
 export interface Pair {
@@ -59,6 +60,8 @@ export async function runOpenLoop(
     graceMs: number;
     window?: { fromMs: number; toMs: number };
     during?: (elapsedMs: number) => void;
+    /** Measures each send's delivered tick (the caller waits for the ticks after the run). */
+    ticks?: TickTracker;
   },
 ): Promise<OpenLoopResult> {
   const started = new Map<string, { at: number; index: number }>();
@@ -100,12 +103,16 @@ export async function runOpenLoop(
         const clientMessageId = randomUUID();
         started.set(clientMessageId, { at: performance.now(), index: sent });
         const index = sent;
+        const at = performance.now();
         sends.push(
           pair.sender
             .send(pair.conversationId, `bench ${sent}`, { clientMessageId })
             // A send left unanswered (its gateway died, say) promised nothing: not lost, not counted.
             .then(
-              () => ackedIndexes.add(index),
+              (r) => {
+                ackedIndexes.add(index);
+                o.ticks?.sent(r.messageId, at);
+              },
               () => undefined,
             ),
         );

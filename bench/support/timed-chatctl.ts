@@ -14,7 +14,9 @@ export async function timedChatctl(
   args: readonly string[],
 ): Promise<{ seconds: number; lines: number; stderr: string }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CHATCTL, ...args], {
+  // APP_NODE_ARGS (e.g. --cpu-prof) reaches chatctl as it reaches the apps (test/support/app-process.ts).
+  const nodeArgs = process.env.APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, CHATCTL, ...args], {
     env: { PATH: process.env.PATH, ...env.vars },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -33,6 +33,17 @@ ensure_node_modules() {
 
 build() {
   step_start "build (tsc)"; (cd "$ROOT" && npx --no-install tsc -p tsconfig.build.json >"$LOGS/build.log" 2>&1) || die "TypeScript build failed" "$LOGS/build.log"; step_done
+  # The web client (apps/web), which the gateway serves from /.
+  step_start "build web client (vite)"; (cd "$ROOT" && npx --no-install vite build --config apps/web/vite.config.ts >"$LOGS/build-web.log" 2>&1) || die "web client build failed" "$LOGS/build-web.log"; step_done
+}
+
+# The browser tests (test/web) drive Debian's chromium through playwright-core, which downloads no browser.
+ensure_chromium() {
+  step_start "chromium (browser tests)"
+  if command -v chromium >/dev/null; then step_done "installed"; return; fi
+  # The emoji font makes the screenshots the tests save show the client's emoji instead of boxes.
+  apt_install chromium fonts-noto-color-emoji || die "apt-get install chromium failed"
+  step_done "installed now"
 }
 
 load_env() { set -a; . "$ROOT/config/local.env"; set +a; }

@@ -1,9 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { ChatStack, freshPhone } from '../support/chat-stack.js';
 import { call, closeOf, postJson } from '../support/http.js';
-import type { AppProcess } from '../support/app-process.js';
+import { eventually, type AppProcess } from '../support/app-process.js';
 
 interface Tokens {
   userId: string;
@@ -167,8 +169,15 @@ describe('accounts, devices and authentication (real gateway, NATS, Redis, Cassa
     const laptop = (await postJson<Tokens>(gw, '/v1/auth/link', { code: body.code, deviceName: 'laptop' }))
       .body;
     const url = stack.wsUrl(gw);
-    const open = closeOf(url, { authorization: `Bearer ${laptop.accessToken}` });
-    await new Promise((r) => setTimeout(r, 300));
+    // The laptop's socket is live once the gateway answers a frame on it: then the removal must close it.
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${laptop.accessToken}` } });
+    ws.on('error', () => undefined);
+    const open = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    await once(ws, 'open');
+    ws.send(JSON.stringify({ type: 'ping', id: 'live', data: {} }));
+    await once(ws, 'message');
     assert.equal((await call(gw, 'DELETE', `/v1/devices/${laptop.deviceId}`, t.accessToken)).status, 204);
     assert.deepEqual(await open, { code: 4403, reason: 'DEVICE_REVOKED' });
     assert.deepEqual(await closeOf(url, { authorization: `Bearer ${laptop.accessToken}` }), {
@@ -211,17 +220,21 @@ describe('accounts, devices and authentication (real gateway, NATS, Redis, Cassa
     const t = await signIn(phone);
     const stranger = freshPhone();
     let users: Array<{ phone: string; userId: string }> = [];
-    for (let i = 0; i < 50 && users.length === 0; i++) {
-      users = (
-        await postJson<{ users: typeof users }>(
-          gw,
-          '/v1/users/lookup',
-          { phones: [phone, stranger] },
-          t.accessToken,
-        )
-      ).body.users;
-      if (users.length === 0) await new Promise((r) => setTimeout(r, 100)); // the projector catches up
-    }
+    await eventually(
+      async () => {
+        users = (
+          await postJson<{ users: typeof users }>(
+            gw,
+            '/v1/users/lookup',
+            { phones: [phone, stranger] },
+            t.accessToken,
+          )
+        ).body.users;
+        return users.length > 0;
+      },
+      10_000,
+      'the projector wrote the phone index',
+    );
     assert.deepEqual(users, [{ phone, userId: t.userId }]);
     assert.equal((await postJson(gw, '/v1/users/lookup', { phones: [phone] })).status, 401);
   });

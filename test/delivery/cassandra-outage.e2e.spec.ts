@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deadLetterStreamName, NatsClient } from '#libs/nats';
 import { eventually } from '../support/app-process.js';
-import { ChatStack } from '../support/chat-stack.js';
+import { pace } from '../support/wait.js';
+import { ChatStack, SCALED_OUT } from '../support/chat-stack.js';
 import { linkDevice, signUp, type TestDevice } from '../support/chat-users.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { createTestEnv } from '../support/test-env.js';
@@ -33,7 +34,7 @@ describe('a Cassandra outage under load', () => {
     const [host, port] = target.split(':');
     proxy = await TcpProxy.start(host!, Number(port ?? 9042));
     // Gateway and projector alike reach Cassandra only through the proxy.
-    stack = await ChatStack.start({ overrides: { CASSANDRA_CONTACT_POINTS: proxy.address } });
+    stack = await ChatStack.start({ ...SCALED_OUT, overrides: { CASSANDRA_CONTACT_POINTS: proxy.address } });
   });
   after(async () => {
     await stack.stop();
@@ -67,18 +68,22 @@ describe('a Cassandra outage under load', () => {
           } catch {
             // not acknowledged: nothing was promised
           }
-          await new Promise((r) => setTimeout(r, 100));
+          await pace(100);
         }
       }),
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await eventually(
+      async () => [...acked.values()].every((ids) => ids.size >= 5),
+      20_000,
+      'traffic flowing in every conversation',
+    );
     proxy.cut();
     await eventually(
       async () => (await stack.projector!.get('/readyz')).status === 503,
       10_000,
       'the projector reports not ready',
     );
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    await pace(OUTAGE_MS); // how long Cassandra stays out of reach
     proxy.restore();
     // Traffic goes on until every conversation has sends acknowledged again after the outage.
     const atRestore = new Map([...acked].map(([id, ids]) => [id, ids.size]));

@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Receipt } from '#libs/protocol';
 import { eventually } from '../support/app-process.js';
-import { ChatStack } from '../support/chat-stack.js';
+import { quietPeriod } from '../support/wait.js';
+import { ChatStack, SCALED_OUT } from '../support/chat-stack.js';
 import { linkDevice, signUpMany, type TestDevice } from '../support/chat-users.js';
 
 /*
@@ -15,9 +16,26 @@ let stack: ChatStack;
 const aggregates = (d: TestDevice, conversationId: string, status: Receipt['status']): Receipt[] =>
   d.receipts.filter((r) => r.conversationId === conversationId && r.status === status && r.allMembers);
 
+/** How long after the last aggregate a repeated one would have come (16 devices, 200 messages). */
+const NO_REPEAT_MS = 1500;
+
+/**
+ * Waits until a later message of the sender's reaches every member (its "delivered to all" aggregate
+ * comes back): a conversation's receipts are aggregated in log order, so an aggregate still due from
+ * earlier events would have come first. No read marker moves past it: nobody else sends or reads.
+ */
+async function laterReceiptCame(sender: TestDevice, conversationId: string): Promise<void> {
+  const { messageId } = await sender.chat.send(conversationId, 'a later message');
+  await sender.until(
+    () => aggregates(sender, conversationId, 'delivered').some((r) => r.messageIds?.includes(messageId)),
+    20_000,
+    'the later message delivered to all',
+  );
+}
+
 describe('group "read by all" and "delivered to all" aggregates', () => {
   before(async () => {
-    stack = await ChatStack.start();
+    stack = await ChatStack.start(SCALED_OUT);
   });
   after(() => stack.stop());
 
@@ -40,7 +58,7 @@ describe('group "read by all" and "delivered to all" aggregates', () => {
       20_000,
       'dan sees read by all',
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await laterReceiptCame(dan!, g);
     assert.equal(aggregates(dan!, g, 'read').length, 1, 'once');
     await Promise.all([ann!, bob!, dan!].map((d) => d.disconnect()));
   });
@@ -59,7 +77,7 @@ describe('group "read by all" and "delivered to all" aggregates', () => {
       20_000,
       'dan sees read by all without anyone sending a read',
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await laterReceiptCame(dan!, g);
     assert.equal(aggregates(dan!, g, 'read').length, 1, 'once');
     await Promise.all([ann!, bob!, dan!].map((d) => d.disconnect()));
   });
@@ -125,7 +143,9 @@ describe('group "read by all" and "delivered to all" aggregates', () => {
         );
       }
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    // Sixteen senders have no one later receipt to wait for (a marker each would move read markers and
+    // add aggregates of its own): a repeated aggregate would come within this quiet period.
+    await quietPeriod(NO_REPEAT_MS);
     for (const [i, p] of phones.entries()) {
       const mine = sent.get(p.userId)!;
       const order = new Map(mine.map((id, n) => [id, n]));

@@ -8,13 +8,16 @@ describe('FairQueue: per-socket order, sockets take turns', () => {
   test('a socket with a backlog gets one turn per round; a socket with one frame is served next', async () => {
     const queue = new FairQueue<string>(1, 100);
     const order: string[] = [];
+    let all!: () => void;
+    const ran = new Promise<void>((r) => (all = r));
     const task = (label: string) => async (): Promise<void> => {
       order.push(label);
+      if (order.length === 6) all();
       await new Promise((r) => setImmediate(r));
     };
     for (let i = 0; i < 5; i++) queue.push('flood', task(`flood-${i}`));
     queue.push('pair', task('pair-0'));
-    while (order.length < 6) await new Promise((r) => setTimeout(r, 5));
+    await ran;
     assert.deepEqual(order, ['flood-0', 'pair-0', 'flood-1', 'flood-2', 'flood-3', 'flood-4']);
   });
 
@@ -23,16 +26,20 @@ describe('FairQueue: per-socket order, sockets take turns', () => {
     let running = 0;
     let most = 0;
     const done: number[] = [];
+    let four!: () => void;
+    const allDone = new Promise<void>((r) => (four = r));
     const accepted = Array.from({ length: 5 }, (_, i) =>
       queue.push('s', async () => {
         most = Math.max(most, ++running);
-        await new Promise((r) => setTimeout(r, 2));
+        // Yield to the event loop mid-frame: a second frame of the socket would start here if allowed.
+        await new Promise((r) => setImmediate(r));
         running--;
         done.push(i);
+        if (done.length === 4) four();
       }),
     );
     assert.deepEqual(accepted, [true, true, true, true, false], 'one running, three waiting, one refused');
-    while (done.length < 4) await new Promise((r) => setTimeout(r, 5));
+    await allDone;
     assert.equal(most, 1);
     assert.deepEqual(done, [0, 1, 2, 3]);
   });

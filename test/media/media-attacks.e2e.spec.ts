@@ -5,6 +5,7 @@ import { ChatStack } from '../support/chat-stack.js';
 import { signUp, type TestDevice } from '../support/chat-users.js';
 import { APK, DOC, DOCX, ELF, HTML, JAR, MACH_O, MSI, ODT, SCRIPT } from './file-fixtures.js';
 import { fileOf, httpOf, putTo, refused, sha256, upload, sendMediaTo } from './media-helpers.js';
+import { outlast } from '../support/wait.js';
 
 let stack: ChatStack;
 let alice: TestDevice, bob: TestDevice;
@@ -155,7 +156,7 @@ describe('media attacks: swapped bytes, programs as documents, inline HTML, long
       message.messageId,
     );
     assert.equal(link.expiresInSeconds, 3);
-    await new Promise((r) => setTimeout(r, 3600));
+    await outlast(link.expiresInSeconds * 1000, 600);
     const late = await fetch(link.url);
     await late.arrayBuffer();
     assert.equal(late.status, 403, 'the view-once URL is dead after its window');

@@ -6,6 +6,7 @@ import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp, type TestDevice } from '../support/chat-users.js';
 import { fileOf, httpOf, putTo, refused, sha256, upload, sendMediaTo } from './media-helpers.js';
+import { outlast } from '../support/wait.js';
 
 const MB = 1024 * 1024;
 let stack: ChatStack;
@@ -125,7 +126,7 @@ describe('media through S3: slots, completion, messages, downloads, lifecycle (r
       sha256: sha256(body),
     });
     assert.equal(slot.expiresInSeconds, 3);
-    await new Promise((r) => setTimeout(r, 3600));
+    await outlast(slot.expiresInSeconds * 1000, 600);
     assert.equal(await putTo(slot, body), 403);
     await refused(http.completeUpload(alice.tokens.accessToken, slot.mediaId), 'MEDIA_NOT_READY');
   });
@@ -209,7 +210,7 @@ describe('media through S3: slots, completion, messages, downloads, lifecycle (r
       http.mediaDownloadUrl(carol.tokens.accessToken, mediaId, aliceBob, message.messageId),
       'NOT_A_MEMBER',
     );
-    await new Promise((r) => setTimeout(r, 2600));
+    await outlast(expiresInSeconds * 1000, 600);
     const late = await fetch(url);
     await late.arrayBuffer();
     assert.equal(late.status, 403);

@@ -2,7 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatHttpClient } from '#libs/client-sdk';
 import { createRedis } from '#libs/redis';
+import { DURABLES, NatsClient } from '#libs/nats';
 import { eventually } from '../support/app-process.js';
+import { consumerCaughtUp } from '../support/consumers.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp, type TestDevice } from '../support/chat-users.js';
 import { FakePushProviders } from '../support/fake-push-providers.js';
@@ -12,7 +14,6 @@ let providers: FakePushProviders;
 
 const N = 15;
 const LEASE_MS = 2000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('notifier restart', () => {
   before(async () => {
@@ -66,7 +67,18 @@ describe('notifier restart', () => {
       Promise.all(tokens.map(async (t, i) => providers.of(t).length >= 1 || (await claim(i)) === 'sending'));
     try {
       await eventually(async () => (await settled()).every(Boolean), 30_000, 'every push decided');
-      await sleep(LEASE_MS + 2500); // long enough for any redelivery to have pushed again
+      // No redelivery can push again once the notifiers' consumer has acknowledged every event: one
+      // whose claim another attempt held is naked and comes back until it is decided.
+      const nats = await NatsClient.connect(stack.env.nats, 'push-restart-test');
+      try {
+        await eventually(
+          () => consumerCaughtUp(nats, DURABLES.notifierMessages),
+          LEASE_MS * 10,
+          'every event acknowledged',
+        );
+      } finally {
+        await nats.close();
+      }
       const lostInFlight: string[] = [];
       for (const [i, t] of tokens.entries()) {
         const n = providers.of(t).length;

@@ -1,6 +1,6 @@
 import { ChatClient } from '#libs/client-sdk';
 import type { PresenceState } from '#libs/protocol';
-import { eventually } from '../support/app-process.js';
+import { until } from '../support/wait.js';
 import type { TestDevice } from '../support/chat-users.js';
 
 /** Short presence timings for the test stacks: offline is decided within about two seconds. */
@@ -19,11 +19,17 @@ export const THRESHOLD_MS = 1500;
 export const FLUSH_MS = 100;
 export const SWEEP_MS = 200;
 export const REGISTRY_TTL_MS = 1000;
+export const PRIVACY_CACHE_MS = 300;
+export const TYPING_TTL_MS = 800;
+/** How long an emptied typing bucket (burst 5 at 2 a second) takes to fill again. */
+export const TYPING_REFILL_MS = (5 / 2) * 1000;
 
 /** A device connected through the SDK to exactly these gateways, recording presence and typing frames. */
 export class PresenceDevice {
   readonly presence: Array<PresenceState & { receivedAt: number }> = [];
   readonly typing: Array<{ conversationId: string; userId: string; state: string; at: number }> = [];
+  /** Wakes the `until` waits at every presence or typing frame. */
+  private readonly watchers = new Set<() => void>();
 
   private constructor(
     readonly device: TestDevice,
@@ -44,10 +50,28 @@ export class PresenceDevice {
     });
     client.on('error', () => undefined);
     const d = new PresenceDevice(device, client);
-    client.on('presence', (p) => d.presence.push({ ...p, receivedAt: Date.now() }));
-    client.on('typing', (t) => d.typing.push({ ...t, at: Date.now() }));
+    client.on('presence', (p) => d.record(() => d.presence.push({ ...p, receivedAt: Date.now() })));
+    client.on('typing', (t) => d.record(() => d.typing.push({ ...t, at: Date.now() })));
     await client.connect();
     return d;
+  }
+
+  private record(push: () => void): void {
+    push();
+    for (const wake of [...this.watchers]) wake();
+  }
+
+  /** Resolves as soon as `check` holds, re-checked at each presence or typing frame. */
+  until(check: () => boolean, timeoutMs = 10_000, what = 'a presence or typing frame'): Promise<void> {
+    return until(
+      check,
+      (wake) => {
+        this.watchers.add(wake);
+        return () => this.watchers.delete(wake);
+      },
+      timeoutMs,
+      what,
+    );
   }
 
   get userId(): string {
@@ -62,8 +86,8 @@ export class PresenceDevice {
     from = 0,
   ): Promise<PresenceState & { receivedAt: number }> {
     let found: (PresenceState & { receivedAt: number }) | undefined;
-    await eventually(
-      async () => {
+    await this.until(
+      () => {
         found = this.presence.slice(from).find((p) => p.userId === userId && match(p));
         return found !== undefined;
       },
@@ -77,5 +101,3 @@ export class PresenceDevice {
     return this.client.close();
   }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -4,6 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import WebSocket from 'ws';
 import { ChatClient } from '#libs/client-sdk';
+import { createCassandraClient } from '#libs/cassandra';
 import { createRedis } from '#libs/redis';
 import { chatEventCodec, presenceSubject } from '#libs/events';
 import { presenceStreamName } from '#libs/nats';
@@ -16,8 +17,11 @@ import {
   REGISTRY_TTL_MS,
   SWEEP_MS,
   THRESHOLD_MS,
-  sleep,
 } from './presence-support.js';
+import { quietPeriod } from '../support/wait.js';
+
+/** Heartbeating through this long (well past the threshold) with no offline is the assertion itself. */
+const HEARTBEATING_MS = THRESHOLD_MS * 2.5;
 
 let stack: ChatStack;
 let watcherUser: TestDevice;
@@ -76,7 +80,7 @@ describe('presence: heartbeats, last seen, crashed gateways', () => {
     });
     const device = await PresenceDevice.connect(erin, [stack.wsUrl(stack.gateways[1]!)]);
     await watcher.waitForPresence(erin.userId, (p) => p.online === true);
-    await sleep(THRESHOLD_MS * 2.5);
+    await quietPeriod(HEARTBEATING_MS);
     assert.ok(
       !watcher.presence.some((p) => p.userId === erin.userId && p.online === false),
       'no offline while heartbeating',
@@ -120,7 +124,9 @@ describe('presence: heartbeats, last seen, crashed gateways', () => {
     await watcher.client.watchPresence(victims.map((v) => v.userId));
     const devices = await Promise.all(victims.map((v) => PresenceDevice.connect(v, [stack.wsUrl(doomed)])));
     for (const v of victims) await watcher.waitForPresence(v.userId, (p) => p.online === true);
-    await sleep(600); // a few heartbeats
+    // A heartbeat answered on each (the client's own run every 300 ms from connect beside it): what
+    // last seen holds at the kill is a heartbeat's time.
+    await Promise.all(devices.map((d) => d.client.heartbeat()));
     const killedAt = Date.now();
     await doomed.stop('SIGKILL');
     for (const v of victims) {
@@ -151,7 +157,26 @@ describe('presence: heartbeats, last seen, crashed gateways', () => {
     const off = await watcher.waitForPresence(gina.userId, (p) => p.online === false);
     // The projector writes it to last_seen_by_user; wait for that before losing Redis.
     await eventually(async () => (await storedTransitions(gina.userId)).length === 2, 5000, 'offline stored');
-    await sleep(500);
+    const cql = createCassandraClient(stack.env.cassandra);
+    try {
+      await eventually(
+        async () => {
+          const rs = await cql.execute(
+            'SELECT last_seen FROM last_seen_by_user WHERE user_id = ?',
+            [gina.userId],
+            {
+              prepare: true,
+            },
+          );
+          const at = rs.first()?.get('last_seen') as Date | null | undefined;
+          return at?.getTime() === Date.parse(off.lastSeen!);
+        },
+        10_000,
+        'the offline last seen written to last_seen_by_user',
+      );
+    } finally {
+      await cql.shutdown();
+    }
     const redis = createRedis(stack.env.redis, 'presence-test');
     await new Promise((resolve) => redis.once('ready', resolve));
     try {

@@ -6,7 +6,14 @@ import { eventually } from '../support/app-process.js';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp } from '../support/chat-users.js';
 import { httpOf } from '../media/media-helpers.js';
-import { PRESENCE_TEST_ENV, PresenceDevice, sleep } from './presence-support.js';
+import { outlast, quietPeriod } from '../support/wait.js';
+import { PRESENCE_TEST_ENV, PRIVACY_CACHE_MS, PresenceDevice } from './presence-support.js';
+
+/**
+ * The removed member has no later indicator of the group to wait for: absence is a quiet period after
+ * the remaining member heard the one sent to both.
+ */
+const REMOVED_QUIET_MS = 300;
 
 let stack: ChatStack;
 let alice: PresenceDevice, bob: PresenceDevice, carol: PresenceDevice, dave: PresenceDevice;
@@ -69,7 +76,12 @@ describe('privacy attacks: existence of direct chats, the contacts audience, typ
     await target.client.setPrivacy({ lastSeen: 'contacts', online: 'contacts' });
     const { conversationId } = await stranger.client.openDirect(target.userId);
     await stranger.client.send(conversationId, 'hi, remember me?');
-    await sleep(1000); // projected and past the privacy cache (300 ms)
+    await eventually(
+      async () => (await target.client.listConversations()).conversations.some((c) => c.lastMessage),
+      10_000,
+      'the message projected',
+    );
+    await outlast(PRIVACY_CACHE_MS, 100); // a contact list cached before it is gone
     const hidden = await answer(stranger.client.watchPresence([target.userId]));
     assert.match(hidden, /^PRESENCE_HIDDEN/, 'opening and writing to someone does not reveal them');
     // The target answers: the stranger is now someone they talk to.
@@ -107,7 +119,7 @@ describe('privacy attacks: existence of direct chats, the contacts audience, typ
       10_000,
       'the remaining member hears it',
     );
-    await sleep(300);
+    await quietPeriod(REMOVED_QUIET_MS);
     // Only what was sent after the removal counts: the SDK itself ends the earlier indicator with a
     // 'stopped' once its TTL passes, which a slow run reaches.
     assert.deepEqual(

@@ -3,7 +3,21 @@ import assert from 'node:assert/strict';
 import type { ChatError } from '#libs/client-sdk';
 import { ChatStack } from '../support/chat-stack.js';
 import { signUp } from '../support/chat-users.js';
-import { PRESENCE_TEST_ENV, PresenceDevice, sleep } from './presence-support.js';
+import { eventually } from '../support/app-process.js';
+import { outlast, quietPeriod } from '../support/wait.js';
+import {
+  PRESENCE_TEST_ENV,
+  PRIVACY_CACHE_MS,
+  PresenceDevice,
+  TYPING_REFILL_MS,
+  TYPING_TTL_MS,
+} from './presence-support.js';
+
+/**
+ * Presence frames a stranger may not see have no later frame of theirs to wait for: the absence is a
+ * quiet period after each transition, longer than the flush (100 ms) and sweep (200 ms) that send one.
+ */
+const NO_LEAK_MS = 600;
 
 let stack: ChatStack;
 /** target wrote to contact in their direct conversation; stranger shares nothing with target. */
@@ -34,11 +48,12 @@ describe('presence privacy and typing indicators', () => {
     // A contact is someone the target wrote to (contacts_by_user, written by the projector with the
     // message): wait until the message is projected, then for older cached contact lists to expire.
     await target.client.send(conversationId, 'hello');
-    for (let i = 0; i < 50; i++) {
-      if ((await contact.client.listConversations()).conversations[0]?.lastMessage) break;
-      await sleep(100);
-    }
-    await sleep(400);
+    await eventually(
+      async () => (await contact.client.listConversations()).conversations[0]?.lastMessage !== undefined,
+      5000,
+      'the first message projected',
+    );
+    await outlast(PRIVACY_CACHE_MS, 100);
   });
   after(async () => {
     await Promise.all([target, contact, stranger, ...opened].map((d) => d?.close()));
@@ -57,6 +72,8 @@ describe('presence privacy and typing indicators', () => {
     assert.deepEqual(await target.client.setPrivacy({ lastSeen: 'contacts', online: 'contacts' }), {
       lastSeen: 'contacts',
       online: 'contacts',
+      avatar: 'everyone',
+      about: 'everyone',
     });
     const [s] = await contact.client.watchPresence([target.userId]);
     assert.equal(s?.online, true);
@@ -65,7 +82,12 @@ describe('presence privacy and typing indicators', () => {
 
   test('nobody: even a contact gets PRESENCE_HIDDEN; privacy.get reads it back', async () => {
     await target.client.setPrivacy({ lastSeen: 'nobody', online: 'nobody' });
-    assert.deepEqual(await target.client.getPrivacy(), { lastSeen: 'nobody', online: 'nobody' });
+    assert.deepEqual(await target.client.getPrivacy(), {
+      lastSeen: 'nobody',
+      online: 'nobody',
+      avatar: 'everyone',
+      about: 'everyone',
+    });
     assert.equal(await errorCode(contact.client.watchPresence([target.userId])), 'PRESENCE_HIDDEN');
     const [self] = await target.client.watchPresence([target.userId]);
     assert.equal(self?.online, true, 'one always sees oneself');
@@ -81,8 +103,9 @@ describe('presence privacy and typing indicators', () => {
     await target.client.setPrivacy({ lastSeen: 'everyone', online: 'everyone' });
     const quiet = await device();
     opened.push(quiet);
-    await contact.client.watchPresence([quiet.userId]);
-    await contact.waitForPresence(quiet.userId, (p) => p.online === true);
+    // Online already when the watch answers (its transition came first), or a frame says so after.
+    const [now] = await contact.client.watchPresence([quiet.userId]);
+    if (now?.online !== true) await contact.waitForPresence(quiet.userId, (p) => p.online === true);
     await quiet.close(); // offline, with a last seen
     const off = await contact.waitForPresence(quiet.userId, (p) => p.online === false);
     assert.ok(off.lastSeen, 'last seen shown while the viewer shows theirs');
@@ -113,9 +136,9 @@ describe('presence privacy and typing indicators', () => {
     assert.ok(seen > before);
     // the target goes offline and comes back: the stranger hears nothing of it
     await target.close();
-    await sleep(700);
+    await quietPeriod(NO_LEAK_MS);
     target = await PresenceDevice.connect(target.device, stack.wsUrls);
-    await sleep(500);
+    await quietPeriod(NO_LEAK_MS);
     assert.equal(stranger.presence.length, seen, 'no update leaked');
     await target.client.setPrivacy({ lastSeen: 'everyone', online: 'everyone' });
   });
@@ -123,21 +146,22 @@ describe('presence privacy and typing indicators', () => {
   test('typing reaches the other member, expires by itself, and only members may send or watch it', async () => {
     await contact.client.watchPresence([target.userId], conversationId);
     await target.client.setTyping(conversationId, 'typing');
-    await sleep(200);
+    await contact.until(() => contact.typing.some((t) => t.userId === target.userId && t.state === 'typing'));
     const got = contact.typing.filter((t) => t.userId === target.userId && t.state === 'typing');
     assert.equal(got.length, 1);
     assert.equal(contact.client.typingIn(conversationId).length, 1);
     assert.equal(target.typing.length, 0, 'not echoed to its sender');
-    // no refresh and no stop: the receiver drops it after TYPING_TTL_MS (800 ms)
-    await sleep(1000);
+    // no refresh and no stop: the receiver drops it by itself after TYPING_TTL_MS, with a 'stopped'
+    await contact.until(
+      () => contact.typing.some((t) => t.userId === target.userId && t.state === 'stopped'),
+      TYPING_TTL_MS * 4,
+      'the indicator expires',
+    );
     assert.equal(contact.client.typingIn(conversationId).length, 0);
-    assert.ok(contact.typing.some((t) => t.userId === target.userId && t.state === 'stopped'));
     await target.client.setTyping(conversationId, 'recording');
-    await sleep(200);
-    assert.equal(contact.client.typingIn(conversationId)[0]?.state, 'recording');
+    await contact.until(() => contact.client.typingIn(conversationId)[0]?.state === 'recording');
     await target.client.setTyping(conversationId, 'stopped');
-    await sleep(200);
-    assert.equal(contact.client.typingIn(conversationId).length, 0);
+    await contact.until(() => contact.client.typingIn(conversationId).length === 0);
 
     assert.equal(await errorCode(stranger.client.setTyping(conversationId, 'typing')), 'NOT_A_MEMBER');
     assert.equal(
@@ -147,7 +171,7 @@ describe('presence privacy and typing indicators', () => {
   });
 
   test('a flood of typing frames is RATE_LIMITED while everything else goes on', async () => {
-    await sleep(3000); // refill the typing bucket
+    await outlast(TYPING_REFILL_MS, 500); // the earlier tests' typing frames drew on the bucket
     const results = await Promise.all(
       Array.from({ length: 30 }, () => errorCode(target.client.setTyping(conversationId, 'typing'))),
     );

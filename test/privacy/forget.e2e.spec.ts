@@ -1,15 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { CLOSE_CODES } from '#libs/protocol';
 import { ChatHttpClient } from '#libs/client-sdk';
-import { createCassandraClient } from '#libs/cassandra';
-import { NatsClient } from '#libs/nats';
 import { eventually } from '../support/app-process.js';
 import { ChatStack, freshPhone } from '../support/chat-stack.js';
 import { signUp, TestDevice } from '../support/chat-users.js';
 import { chatctl } from '../support/chatctl.js';
+import { readableNeedles } from '../support/store-scan.js';
 import { fileOf, upload } from '../media/media-helpers.js';
 
 let stack: ChatStack;
@@ -20,72 +18,15 @@ let revoked: Promise<void>;
 const tag = Math.random().toString(36).slice(2, 10);
 const secrets = {
   deviceName: `alice-pixel-${tag}`,
+  displayName: `Alice ${tag}`,
   text: `my address is 221B Baker Street ${tag}`,
   caption: `holiday photo ${tag}`,
 };
 const bobText = `bob keeps his words ${tag}`;
 
 /** Every place a secret could still be readable: every stream message (DLQ too), table row and Redis value. */
-async function leaks(needles: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  const env = stack.env;
-  const nats = await NatsClient.connect(env.nats, 'forget-test-scan');
-  try {
-    const prefix = `${(env.nats.NATS_NAMESPACE ?? '').toUpperCase()}_`;
-    for await (const info of nats.jsm.streams.list()) {
-      if (!info.config.name.startsWith(prefix)) continue;
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-        const m = await nats.jsm.streams.getMessage(info.config.name, { seq }).catch(() => undefined);
-        if (!m) continue;
-        const raw = new TextDecoder().decode(m.data) + JSON.stringify(m.header ? [...m.header] : []);
-        for (const n of needles) if (raw.includes(n)) found.push(`stream ${info.config.name}#${seq}: ${n}`);
-      }
-    }
-  } finally {
-    await nats.close();
-  }
-  const cql = createCassandraClient(env.cassandra);
-  try {
-    const tables = await cql.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [
-      env.cassandra.CASSANDRA_KEYSPACE,
-    ]);
-    for (const t of tables.rows) {
-      const name = t.get('table_name') as string;
-      const rs = await cql.execute(`SELECT * FROM ${name}`, [], { fetchSize: 5000 });
-      for await (const row of rs) {
-        const raw = row
-          .keys()
-          .map((k) => String(row.get(k)))
-          .join('|');
-        for (const n of needles) if (raw.includes(n)) found.push(`table ${name}: ${n}`);
-      }
-    }
-  } finally {
-    await cql.shutdown();
-  }
-  const redis = new Redis(env.redis.REDIS_URL);
-  try {
-    for (const key of await redis.keys(`${env.redis.REDIS_KEY_PREFIX}:*`)) {
-      const type = await redis.type(key);
-      const value =
-        type === 'string'
-          ? await redis.get(key)
-          : type === 'hash'
-            ? JSON.stringify(await redis.hgetall(key))
-            : type === 'set'
-              ? JSON.stringify(await redis.smembers(key))
-              : type === 'zset'
-                ? JSON.stringify(await redis.zrange(key, 0, -1))
-                : type === 'list'
-                  ? JSON.stringify(await redis.lrange(key, 0, -1))
-                  : '';
-      for (const n of needles) if (`${key} ${value}`.includes(n)) found.push(`redis ${key}: ${n}`);
-    }
-  } finally {
-    redis.disconnect();
-  }
-  return found;
-}
+const leaks = (needles: readonly string[]): Promise<string[]> =>
+  readableNeedles(stack.env, needles, { redis: true });
 
 describe('chatctl forget: crypto-shredding and scrubbing (real NATS, Cassandra, Redis, S3)', () => {
   before(async () => {
@@ -93,7 +34,7 @@ describe('chatctl forget: crypto-shredding and scrubbing (real NATS, Cassandra, 
     const http = new ChatHttpClient({ baseUrl: stack.liveGateways[0]!.url });
     phone = freshPhone();
     const code = await stack.newCode(phone, () => http.requestCode(phone));
-    alice = new TestDevice(await http.verify(phone, code, secrets.deviceName), stack);
+    alice = new TestDevice(await http.verify(phone, code, secrets.deviceName, secrets.displayName), stack);
     bob = await signUp(stack);
     await Promise.all([alice.connect(), bob.connect()]);
     ({ conversationId } = await alice.chat.openDirect(bob.userId));
@@ -110,7 +51,13 @@ describe('chatctl forget: crypto-shredding and scrubbing (real NATS, Cassandra, 
   });
 
   test('before: personal fields are sealed in the log, yet readable in the read models', async () => {
-    const found = await leaks([phone, secrets.deviceName, secrets.text, secrets.caption]);
+    const found = await leaks([
+      phone,
+      secrets.deviceName,
+      secrets.displayName,
+      secrets.text,
+      secrets.caption,
+    ]);
     assert.ok(!found.some((f) => f.startsWith('stream')), `plaintext in the log: ${found.join(', ')}`);
     assert.ok(
       found.some((f) => f.startsWith('table')),
@@ -126,11 +73,16 @@ describe('chatctl forget: crypto-shredding and scrubbing (real NATS, Cassandra, 
     assert.match(r.stderr, /forget: done/);
     // The projector applies UserForgotten too; wait until its scrub is in (idempotent with chatctl's).
     await eventually(
-      async () => (await leaks([phone, secrets.deviceName, secrets.text, secrets.caption])).length === 0,
+      async () =>
+        (await leaks([phone, secrets.deviceName, secrets.displayName, secrets.text, secrets.caption]))
+          .length === 0,
       20_000,
       'nothing readable',
     ).catch(async () => {
-      assert.deepEqual(await leaks([phone, secrets.deviceName, secrets.text, secrets.caption]), []);
+      assert.deepEqual(
+        await leaks([phone, secrets.deviceName, secrets.displayName, secrets.text, secrets.caption]),
+        [],
+      );
     });
 
     const events = await chatctl(stack.env, ['events', '--user', alice.userId]);
@@ -194,6 +146,9 @@ describe('chatctl forget: crypto-shredding and scrubbing (real NATS, Cassandra, 
   test('a rebuild of the users read model after forget replays the log and stays scrubbed', async () => {
     const r = await chatctl(stack.env, ['rebuild', 'users', '--by', 'forget-test'], 120_000);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(await leaks([phone, secrets.deviceName, secrets.text, secrets.caption]), []);
+    assert.deepEqual(
+      await leaks([phone, secrets.deviceName, secrets.displayName, secrets.text, secrets.caption]),
+      [],
+    );
   });
 });

@@ -6,6 +6,28 @@ const DIST = fileURLToPath(new URL('../../', import.meta.url));
 
 export type AppName = 'gateway' | 'projector' | 'notifier';
 
+/**
+ * Every child this test process started and that still runs: killed when the test process ends another
+ * way than through stop() (a file's timeout sends SIGTERM), so no app or server outlives its test and
+ * loads the rest of the run.
+ */
+const running = new Set<ChildProcess>();
+
+/** Kills `child` with this process if it still runs then (an app, or a server a fault test owns). */
+export function dieWithThisProcess(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+const killAll = (): void => {
+  for (const child of running) child.kill('SIGKILL');
+};
+process.once('exit', killAll);
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+  });
+
 /** One of the apps, running as its own real process on free ports, as the stack runs it. */
 export class AppProcess {
   private constructor(
@@ -15,7 +37,13 @@ export class AppProcess {
     /** /healthz, /readyz and /metrics: the management port, never the public one. */
     readonly managementUrl: string,
     readonly output: string[],
+    private readonly vars: Record<string, string>,
   ) {}
+
+  /** The INSTANCE_ID it runs with. */
+  get instanceId(): string {
+    return this.vars.INSTANCE_ID ?? `${this.name}-test`;
+  }
 
   /** The public API (http or https): only the gateway has one. */
   get url(): string {
@@ -37,6 +65,7 @@ export class AppProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    dieWithThisProcess(child);
     const output: string[] = [];
     // The management port opens last, after the public one (if any).
     const urls = await new Promise<{ url?: string; managementUrl: string }>((resolve, reject) => {
@@ -63,7 +92,7 @@ export class AppProcess {
         reject(new Error(`${name} exited with ${code} during start:\n${output.join('')}`));
       });
     });
-    return new AppProcess(name, child, urls.url, urls.managementUrl, output);
+    return new AppProcess(name, child, urls.url, urls.managementUrl, output, vars);
   }
 
   /** GET on the management port (/healthz, /readyz, /metrics). */
@@ -83,16 +112,5 @@ export class AppProcess {
   }
 }
 
-/** Polls until `check` returns true or the time runs out. */
-export async function eventually(
-  check: () => Promise<boolean>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Kept here too for the many specs that import it from this module; it lives in ./wait.js. */
+export { eventually } from './wait.js';

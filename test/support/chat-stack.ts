@@ -1,15 +1,46 @@
+import { writeFileSync } from 'node:fs';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { migrate } from '#libs/cassandra';
-import { AppProcess } from './app-process.js';
+import { leaseBucketName, partitionLeaseKey, USERS_LEASE_KEY } from '#libs/nats';
+import { AppProcess, eventually } from './app-process.js';
 import { cleanupTestEnv } from './cleanup.js';
 import { createTestEnv, type TestEnv } from './test-env.js';
 
+/** How many of each app, and over how many stream partitions (CHAT_STREAM_PARTITIONS). */
+export interface StackShape {
+  readonly gateways?: number;
+  readonly projectors?: number;
+  readonly notifiers?: number;
+  readonly partitions?: number;
+  /** Devices connect to the gateways in turn (TestDevice.connect without `gateway`), not all to the first. */
+  readonly spread?: boolean;
+}
+
+/**
+ * The shape the delivery e2e tests run in, as production would: several stream partitions shared
+ * among projectors by their leases, two of every app, clients spread over both gateways.
+ */
+export const SCALED_OUT: StackShape = {
+  partitions: 4,
+  gateways: 2,
+  projectors: 2,
+  notifiers: 2,
+  spread: true,
+};
+
+/** Test stacks hand partitions over within 5 s of an owner's death (the default lease is 5 s). */
+const TEST_LEASE_TTL_MS = '4000';
+
 /**
  * A whole isolated chat deployment on the shared servers: its own streams, keyspace, keys and bucket,
- * with real gateway and projector processes. Tests start what they need and stop it at the end.
+ * with real gateway, projector and notifier processes, as many of each as asked. Tests start what they
+ * need and stop it at the end.
  */
 export class ChatStack {
   readonly gateways: AppProcess[] = [];
-  projector?: AppProcess;
+  readonly projectors: AppProcess[] = [];
   /** Codes the development sender logged, by phone, indexed as the lines arrive (no rescans). */
   private readonly codes = new Map<string, string[]>();
   readonly notifiers: AppProcess[] = [];
@@ -17,19 +48,104 @@ export class ChatStack {
   private constructor(readonly env: TestEnv) {}
 
   static async start(
-    opts: { gateways?: number; overrides?: Record<string, string> } = {},
+    opts: StackShape & { overrides?: Record<string, string>; notifierVars?: Record<string, string> } = {},
   ): Promise<ChatStack> {
-    const stack = new ChatStack(createTestEnv(opts.overrides));
-    await migrate(stack.env.cassandra);
-    for (let i = 0; i < (opts.gateways ?? 1); i++) await stack.startGateway();
-    await stack.startProjector();
+    const stack = new ChatStack(
+      createTestEnv({
+        CHAT_STREAM_PARTITIONS: String(opts.partitions ?? 1),
+        PROJECTOR_LEASE_TTL_MS: TEST_LEASE_TTL_MS,
+        ...opts.overrides,
+      }),
+    );
+    try {
+      stack.notifierVars = opts.notifierVars ?? {};
+      stack.spread = opts.spread ?? false;
+      await migrate(stack.env.cassandra);
+      // The first gateway provisions the streams; the others start beside each other.
+      await stack.startGateway();
+      await Promise.all(Array.from({ length: (opts.gateways ?? 1) - 1 }, () => stack.startGateway()));
+      await Promise.all(Array.from({ length: opts.projectors ?? 1 }, () => stack.startProjector()));
+      await Promise.all(Array.from({ length: opts.notifiers ?? 0 }, () => stack.startNotifier()));
+      await stack.leasesSettled();
+    } catch (err) {
+      await stack.stop().catch(() => undefined); // no process outlives a stack that failed to start
+      throw err;
+    }
     return stack;
+  }
+
+  /** The first projector still running (tests written for one); setting it replaces the first. */
+  get projector(): AppProcess | undefined {
+    return this.liveProjectors[0] ?? this.projectors[0];
+  }
+
+  set projector(p: AppProcess | undefined) {
+    if (p) this.projectors[0] = p;
+    else this.projectors.shift();
+  }
+
+  /** Every partition's lease and the users lease held, and the partitions spread over the live projectors. */
+  async leasesSettled(timeoutMs = 20_000): Promise<Map<string, string>> {
+    const live = this.liveProjectors.length;
+    const partitions = this.env.nats.CHAT_STREAM_PARTITIONS;
+    let holders = new Map<string, string>();
+    let last = '';
+    await eventually(
+      async () => {
+        holders = await this.leaseHolders();
+        const owners = new Set([...holders].filter(([k]) => k !== USERS_LEASE_KEY).map(([, v]) => v));
+        last = JSON.stringify(Object.fromEntries(holders));
+        return (
+          holders.has(USERS_LEASE_KEY) &&
+          Array.from({ length: partitions }, (_, p) => holders.has(partitionLeaseKey(p))).every(Boolean) &&
+          owners.size === Math.min(live, partitions)
+        );
+      },
+      timeoutMs,
+      'partition leases settled',
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${last} over ${live} projectors`, { cause: err });
+    });
+    return holders;
+  }
+
+  /** Lease key (`p<n>`, `users`) to the instance holding it (`projector-<n>-<random>`). */
+  async leaseHolders(): Promise<Map<string, string>> {
+    const nc = await connect({ servers: this.env.nats.NATS_URL.split(','), reconnect: false });
+    try {
+      const kv = await new Kvm(jetstream(nc)).open(
+        leaseBucketName({ namespace: this.env.nats.NATS_NAMESPACE }),
+      );
+      const out = new Map<string, string>();
+      for (const key of [
+        USERS_LEASE_KEY,
+        ...Array.from({ length: this.env.nats.CHAT_STREAM_PARTITIONS }, (_, p) => partitionLeaseKey(p)),
+      ]) {
+        const e = await kv.get(key);
+        if (e?.operation === 'PUT') out.set(key, e.string());
+      }
+      return out;
+    } finally {
+      await nc.close();
+    }
+  }
+
+  /** The projector process holding a lease, by its INSTANCE_ID. */
+  async projectorHolding(key: string): Promise<AppProcess> {
+    const holder = (await this.leasesSettled()).get(key)!;
+    const p = this.liveProjectors.find((x) => holder.startsWith(`${x.instanceId}-`));
+    if (!p) throw new Error(`no live projector holds ${key} (${holder})`);
+    return p;
+  }
+
+  get liveProjectors(): AppProcess[] {
+    return this.projectors.filter(alive);
   }
 
   async startGateway(): Promise<AppProcess> {
     const g = await AppProcess.start('gateway', {
       ...this.env.vars,
-      INSTANCE_ID: `gateway-${this.gateways.length + 1}`,
+      INSTANCE_ID: `gateway-${++this.started.gateway}`,
     });
     this.gateways.push(g);
     this.indexCodes(g);
@@ -60,16 +176,33 @@ export class ChatStack {
     });
   }
 
-  async startProjector(): Promise<AppProcess> {
-    this.projector = await AppProcess.start('projector', this.env.vars);
-    return this.projector;
+  async startProjector(vars: Record<string, string> = {}): Promise<AppProcess> {
+    const p = await AppProcess.start('projector', {
+      ...this.env.vars,
+      INSTANCE_ID: `projector-${++this.started.projector}`,
+      ...vars,
+    });
+    this.projectors.push(p);
+    return p;
   }
 
+  private readonly started = { gateway: 0, projector: 0, notifier: 0 };
+  private spread = false;
+  private connects = 0;
+
+  /** Which gateway a device connects to first when the test does not say: the first, or each in turn. */
+  nextGateway(): number {
+    return this.spread ? this.connects++ : 0;
+  }
+
+  /** The notifiers' extra variables given to start(), for those started later (a restart). */
+  private notifierVars: Record<string, string> = {};
+
   /** Starts a notifier with extra variables (provider endpoints and credentials, short grace period). */
-  async startNotifier(vars: Record<string, string> = {}): Promise<AppProcess> {
+  async startNotifier(vars: Record<string, string> = this.notifierVars): Promise<AppProcess> {
     const n = await AppProcess.start('notifier', {
       ...this.env.vars,
-      INSTANCE_ID: `notifier-${this.notifiers.length + 1}`,
+      INSTANCE_ID: `notifier-${++this.started.notifier}`,
       ...vars,
     });
     this.notifiers.push(n);
@@ -82,7 +215,7 @@ export class ChatStack {
 
   /** The gateways still running (a test may have killed some). */
   get liveGateways(): AppProcess[] {
-    return this.gateways.filter((g) => g.child.exitCode === null && g.child.signalCode === null);
+    return this.gateways.filter(alive);
   }
 
   get wsUrls(): string[] {
@@ -110,8 +243,13 @@ export class ChatStack {
 
   async stop(): Promise<void> {
     await Promise.all([...this.clients].map((c) => c.close().catch(() => undefined)));
+    // STACK_LOGS=<dir> keeps every app's output for a look after the run.
+    const logs = process.env.STACK_LOGS;
+    if (logs)
+      for (const p of [...this.gateways, ...this.projectors, ...this.notifiers])
+        writeFileSync(`${logs}/${this.env.id}-${p.instanceId}-${p.child.pid}.log`, p.output.join(''));
     await Promise.all(
-      [...this.gateways, ...this.notifiers, ...(this.projector ? [this.projector] : [])].map((p) =>
+      [...this.gateways, ...this.notifiers, ...this.projectors].map((p) =>
         // A profiled app (APP_NODE_ARGS=--cpu-prof) writes its profile only on a clean exit.
         p.stop(process.env.APP_NODE_ARGS?.includes('--cpu-prof') ? 'SIGTERM' : 'SIGKILL'),
       ),
@@ -119,6 +257,8 @@ export class ChatStack {
     await cleanupTestEnv(this.env);
   }
 }
+
+const alive = (p: AppProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
 
 let phoneCounter = 0;
 /** A fresh E.164 number per call, unique within a test run. */

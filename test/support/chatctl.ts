@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestEnv } from './test-env.js';
+import type { SystemStatus } from '#libs/nats';
+import { eventually, onEvents, until } from './wait.js';
 
 const MAIN = fileURLToPath(new URL('../../apps/chatctl/src/main.js', import.meta.url));
 
@@ -71,6 +73,11 @@ export class ChatctlFollower {
     this.child.stderr!.on('data', (c: Buffer) => this.stderr.push(c.toString()));
   }
 
+  /** Resolves as soon as `check` holds over the lines printed so far, re-checked at each output chunk. */
+  until(check: () => boolean, timeoutMs = 10_000, what = 'chatctl output'): Promise<void> {
+    return until(check, onEvents(this.child.stdout!, 'data'), timeoutMs, what);
+  }
+
   async stop(): Promise<number | null> {
     if (this.child.exitCode !== null) return this.child.exitCode;
     const closed = new Promise<number | null>((r) => this.child.on('close', (c) => r(c)));
@@ -80,4 +87,19 @@ export class ChatctlFollower {
     clearTimeout(timer);
     return code;
   }
+}
+
+/** Waits until `chatctl status` shows every projection with no lag (the conversations one running). */
+export async function projectorCaughtUp(env: TestEnv, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    async () => {
+      const { projections } = JSON.parse((await chatctl(env, ['status', '--json'])).stdout) as SystemStatus;
+      return (
+        projections.some((p) => p.projection === 'conversations') &&
+        projections.every((p) => p.lagEvents === 0)
+      );
+    },
+    timeoutMs,
+    'projector caught up',
+  );
 }

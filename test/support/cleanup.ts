@@ -12,7 +12,9 @@ export async function cleanupTestEnv(env: TestEnv): Promise<void> {
   try {
     const jsm = await jetstreamManager(nc);
     const prefix = `${env.id.toUpperCase()}_`;
-    for await (const name of jsm.streams.names()) if (name.startsWith(prefix)) await jsm.streams.delete(name);
+    // The projectors' lease bucket is the stream KV_<NS>_PROJECTOR_LEASES.
+    for await (const name of jsm.streams.names())
+      if (name.startsWith(prefix) || name.startsWith(`KV_${prefix}`)) await jsm.streams.delete(name);
   } finally {
     await nc.close();
   }

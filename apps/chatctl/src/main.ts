@@ -7,6 +7,7 @@ import { exportUsage, runExport } from './commands/export.command.js';
 import { forgetUsage, runForget } from './commands/forget/forget.command.js';
 import { runMigrate } from './commands/migrate.command.js';
 import { rebuildUsage, runRebuild } from './commands/rebuild.command.js';
+import { reportsUsage, runReports } from './commands/reports.command.js';
 import { runStatus, statusUsage } from './commands/status.command.js';
 
 /** chatctl: the operator's and analyst's command line (docs/operations.md). */
@@ -20,6 +21,7 @@ commands:
   export         a conversation's or a user's data as JSON (compliance requests)
   rebuild        rebuild a read model into a new version while the system runs, then switch readers
   forget         the right to be forgotten: destroy a user's personal data, with an audit event
+  reports        list | show | resolve reports users filed against users and conversations
 
 ${eventsUsage}
 
@@ -32,6 +34,8 @@ ${exportUsage}
 ${rebuildUsage}
 
 ${forgetUsage}
+
+${reportsUsage}
 `;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
@@ -42,6 +46,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   export: runExport,
   rebuild: runRebuild,
   forget: runForget,
+  reports: runReports,
 };
 
 const [command, ...argv] = process.argv.slice(2);

@@ -19,6 +19,7 @@ import {
   userRegistered,
 } from '../../../test/support/event-fixtures.js';
 import { createTestEnv } from '../../../test/support/test-env.js';
+import { pace } from '../../../test/support/wait.js';
 
 interface Line {
   stream: string;
@@ -31,7 +32,6 @@ interface Line {
 const env = createTestEnv({ CHAT_STREAM_PARTITIONS: '2' });
 let client: NatsClient;
 let store: EventStore<ChatEvent>;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // Two conversations on different partitions, so a full dump reads several streams.
 const convA = 'conv-a';
@@ -55,9 +55,10 @@ describe('chatctl events (compiled CLI against real NATS)', () => {
     const hello = messageSent(convA, 'alice', 'hello bob');
     await append(hello);
     await append(messageRead(convA, 'bob', hello.data.messageId));
-    await sleep(30);
+    // A gap in time between the two batches, for --since to split on (the scenario, not a wait).
+    await pace(30);
     between = new Date();
-    await sleep(30);
+    await pace(30);
     await append(conversationCreated(convB, ['carol', 'dave']));
     await append(messageSent(convB, 'carol', 'hi dave'));
     await append(messageSent(convB, 'dave', 'hi carol'));
@@ -178,11 +179,10 @@ describe('chatctl events (compiled CLI against real NATS)', () => {
   test('--follow prints stored events, then live ones as they are appended', async () => {
     const follower = new ChatctlFollower(env, ['events', '--conversation', convA, '--follow']);
     try {
-      const deadline = Date.now() + 10_000;
-      while (follower.lines.length < 3 && Date.now() < deadline) await sleep(20);
+      await follower.until(() => follower.lines.length >= 3, 10_000, 'the stored events');
       assert.equal(follower.lines.length, 3);
       await append(messageSent(convA, 'bob', 'live one'));
-      while (follower.lines.length < 4 && Date.now() < deadline) await sleep(20);
+      await follower.until(() => follower.lines.length >= 4, 10_000, 'the live event');
       const last = follower.lines.at(-1) as Line;
       assert.equal(
         last.event.type === 'MessageSent' &&

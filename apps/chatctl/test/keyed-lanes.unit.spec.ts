@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises'; // timer under test: tasks' durations
 import { KeyedLanes } from '../src/commands/rebuild/keyed-lanes.js';
 
 describe('KeyedLanes (how a rebuild applies conversations)', () => {
@@ -15,7 +15,7 @@ describe('KeyedLanes (how a rebuild applies conversations)', () => {
         running++;
         most = Math.max(most, running);
         // Earlier tasks of a key take longer: order must come from the lane, not from timing.
-        await sleep(30 - i * 2);
+        await sleep(30 - i * 2); // timer under test
         done.push(`${key}:${i}`);
         running--;
       });
@@ -34,7 +34,7 @@ describe('KeyedLanes (how a rebuild applies conversations)', () => {
     const lanes = new KeyedLanes(16);
     const done: string[] = [];
     await lanes.run('group', async () => {
-      await sleep(50);
+      await sleep(50); // timer under test: the slow task the next must wait for
       done.push('group message');
     });
     await lanes.run('direct', () => Promise.resolve(void done.push('private reply')), 'group');

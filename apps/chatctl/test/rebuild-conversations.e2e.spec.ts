@@ -1,61 +1,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createCassandraClient, type CqlClient } from '#libs/cassandra';
-import { DURABLES, NatsClient, partitionStreamName, type SystemStatus } from '#libs/nats';
+import { DURABLES, NatsClient, partitionStreamName } from '#libs/nats';
 import { conversationsTables } from '#libs/read-models';
 import { eventually } from '../../../test/support/app-process.js';
 import { ChatStack } from '../../../test/support/chat-stack.js';
 import { signUpMany, type TestDevice } from '../../../test/support/chat-users.js';
-import { chatctl } from '../../../test/support/chatctl.js';
+import { chatctl, projectorCaughtUp } from '../../../test/support/chatctl.js';
+import { tableRows } from '../../../test/support/rows.js';
+import { fileOf, sendMediaTo, upload } from '../../../test/media/media-helpers.js';
+import { pace } from '../../../test/support/wait.js';
 
 let stack: ChatStack;
 let cql: CqlClient;
 let ann: TestDevice, bob: TestDevice, carol: TestDevice, dan: TestDevice;
 let direct: string;
 let group: string;
-
-async function caughtUp(timeoutMs = 30_000): Promise<void> {
-  await eventually(
-    async () => {
-      const r = await chatctl(stack.env, ['status', '--json']);
-      const { projections } = JSON.parse(r.stdout) as SystemStatus;
-      return (
-        projections.some((p) => p.projection === 'conversations') &&
-        projections.every((p) => p.lagEvents === 0)
-      );
-    },
-    timeoutMs,
-    'projector caught up',
-  );
-}
-
-/** A row as comparable text: columns in name order, sets sorted, times and bigints as strings. */
-function rowText(row: Record<string, unknown>): string {
-  const norm = (v: unknown): unknown => {
-    if (v === null || v === undefined) return null;
-    if (v instanceof Date) return v.toISOString();
-    if (Array.isArray(v)) return v.map(norm).map(String).sort();
-    if (typeof v === 'object') return String(v); // Long and other driver types
-    return v;
-  };
-  return JSON.stringify(
-    Object.keys(row)
-      .sort()
-      .map((k) => [k, norm(row[k])]),
-  );
-}
-
-async function rowsOf(table: string): Promise<string[]> {
-  const out: string[] = [];
-  let pageState: string | undefined;
-  do {
-    const rs = await cql.execute(`SELECT * FROM ${table}`, [], { fetchSize: 1000, pageState });
-    for (const r of rs.rows) out.push(rowText(Object.fromEntries(r.keys().map((k) => [k, r.get(k)]))));
-    pageState = rs.pageState;
-  } while (pageState);
-  return out.sort();
-}
 
 /** The newest message a device received in a conversation (clients mark read only what they have). */
 const newest = (d: TestDevice, conversationId: string): string | undefined =>
@@ -65,16 +25,32 @@ describe('chatctl rebuild conversations (real stack, SDK clients sending through
   before(async () => {
     stack = await ChatStack.start();
     cql = createCassandraClient(stack.env.cassandra);
-    [ann, bob, carol, dan] = (await signUpMany(stack, 4)) as [TestDevice, TestDevice, TestDevice, TestDevice];
-    await Promise.all([ann, bob, carol, dan].map((d) => d.connect()));
+    let eve: TestDevice;
+    [ann, bob, carol, dan, eve] = (await signUpMany(stack, 5)) as [
+      TestDevice,
+      TestDevice,
+      TestDevice,
+      TestDevice,
+      TestDevice,
+    ];
+    await Promise.all([ann, bob, carol, dan, eve].map((d) => d.connect()));
     ({ conversationId: direct } = await ann.chat.openDirect(bob.userId));
-    ({ conversationId: group } = await ann.chat.createGroup('Rebuilders', [bob.userId, carol.userId]));
+    ({ conversationId: group } = await ann.chat.createGroup('Rebuilders', [
+      bob.userId,
+      carol.userId,
+      eve.userId,
+    ]));
     await ann.chat.updateGroupInfo(group, { subject: 'Rebuilders, renamed' });
     await ann.chat.updateGroupSettings(group, { editInfo: 'admins' });
     for (let i = 0; i < 10; i++) {
       await ann.chat.send(direct, `before ${i}`);
       await bob.chat.send(group, `before ${i}`, i % 3 === 0 ? { mentions: [carol.userId] } : {});
     }
+    // A member removed (the rows after it name the members without her), and media in the timeline.
+    await ann.chat.removeMember(group, eve.userId);
+    const picture = await upload(stack, ann, 'image', 'image/png', fileOf('image/png', 2048));
+    await bob.waitForMessages(direct, 10); // so the picture is the next one bob gets
+    await sendMediaTo(ann, bob, direct, picture, { caption: 'a picture' });
     // A private reply quotes a group message from the other conversation's timeline.
     const quoted = await bob.chat.send(group, 'quote me');
     await eventually(
@@ -83,7 +59,7 @@ describe('chatctl rebuild conversations (real stack, SDK clients sending through
       'quoted',
     );
     await carol.chat.replyPrivately(group, quoted.messageId, 'privately');
-    await caughtUp();
+    await projectorCaughtUp(stack.env);
   });
   after(async () => {
     await cql?.shutdown();
@@ -104,7 +80,7 @@ describe('chatctl rebuild conversations (real stack, SDK clients sending through
         if (n === 10) await ann.chat.addMembers(group, [dan.userId]);
         if (n === 20) await ann.chat.promote(group, bob.userId);
         n++;
-        await sleep(50);
+        await pace(50);
       }
     })();
 
@@ -112,7 +88,8 @@ describe('chatctl rebuild conversations (real stack, SDK clients sending through
     try {
       r = await chatctl(stack.env, ['rebuild', 'conversations', '--by', 'test-operator'], 180_000);
       // Keep sending after the switch: only the live projector, now on v2, applies these.
-      await sleep(1500);
+      const atSwitch = n;
+      await eventually(async () => n >= atSwitch + 5, 30_000, 'rounds after the switch');
     } finally {
       flowing = false;
       await traffic;
@@ -120,21 +97,37 @@ describe('chatctl rebuild conversations (real stack, SDK clients sending through
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /v1 serves; building v2/);
     assert.match(r.stderr, /readers switched to v2/);
+    // The first pass folded the direct conversation in bulk and applied the group event by event.
+    assert.match(
+      r.stderr,
+      /first pass \d+ events .*bulk: folded [1-9]\d* conversations .* [1-9]\d* applied event by event/,
+    );
     assert.match(r.stderr, /rebuild conversations: done, \d+ events in [\d.]+s \(\d+ events\/s\)/);
     assert.ok(n > 20, `messages flowed during the rebuild (${n} rounds)`);
 
     const lastDirect = await ann.chat.send(direct, 'after the switch');
     const lastGroup = await bob.chat.send(group, 'after the switch');
     // A generous ceiling: the rebuild and the live projection share this 2-core machine.
-    await bob.waitForMessages(direct, 10 + n + 1, 60_000);
+    await bob.waitForMessages(direct, 10 + 1 + n + 1, 60_000); // before, the picture, live, after
     for (const d of [carol, dan])
       await eventually(
         async () => d.of(group).some((m) => m.messageId === lastGroup.messageId),
         20_000,
         'last',
       );
-    await sleep(500); // acknowledgements (MessageDelivered) of the last messages
-    await caughtUp();
+    // The acknowledgements (MessageDelivered) of the last messages are in the log once their senders
+    // hear "delivered" (to all, in the group).
+    const delivered = (d: TestDevice, id: string, all: boolean): boolean =>
+      d.receipts.some(
+        (x) => x.status === 'delivered' && x.messageIds?.includes(id) && (!all || x.allMembers),
+      );
+    await ann.until(() => delivered(ann, lastDirect.messageId, false), 20_000, 'the last direct delivered');
+    await bob.until(
+      () => delivered(bob, lastGroup.messageId, true),
+      20_000,
+      'the last group delivered to all',
+    );
+    await projectorCaughtUp(stack.env);
     // The rebuild delivered nothing: the devices acknowledged (and so deleted) every inbox entry the live
     // projector wrote; a replayed fan-out would have left entries nobody was sent.
     await eventually(
@@ -183,11 +176,11 @@ describe('chatctl rebuild conversations (real stack, SDK clients sending through
       await nats.close();
     }
     await stack.startProjector();
-    await caughtUp(180_000); // the whole log again, through fan-out, on a shared machine
+    await projectorCaughtUp(stack.env, 180_000); // the whole log again, through fan-out, on a shared machine
 
     const v2 = conversationsTables(2);
     for (const key of Object.keys(v1) as Array<keyof typeof v1>) {
-      const [live, rebuilt] = await Promise.all([rowsOf(v1[key]), rowsOf(v2[key])]);
+      const [live, rebuilt] = await Promise.all([tableRows(cql, v1[key]), tableRows(cql, v2[key])]);
       assert.ok(live.length > 0, `${v1[key]} has rows`);
       assert.deepEqual(rebuilt, live, `${v2[key]} equals ${v1[key]}`);
     }

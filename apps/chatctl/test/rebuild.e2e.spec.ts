@@ -13,6 +13,7 @@ import {
   userRegistered,
 } from '../../../test/support/event-fixtures.js';
 import { createTestEnv } from '../../../test/support/test-env.js';
+import { pace } from '../../../test/support/wait.js';
 
 const env = createTestEnv();
 let client: NatsClient;
@@ -20,7 +21,6 @@ let cql: CqlClient;
 let projector: AppProcess;
 let store: EventStore<ChatEvent>;
 const log: UserEvent[] = [];
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function append(e: UserEvent): Promise<void> {
   await store.append(subjectFor(client.topology, e), e);
@@ -96,7 +96,7 @@ describe('chatctl rebuild users (real projector, NATS and Cassandra, while event
         await append(n % 4 === 3 ? deviceRemoved(user, `live${n - 1}`) : deviceAdded(user, `live${n}`));
         if (n % 10 === 0) await append(userRegistered(`new${n}`, `+1415666${String(1000 + n).slice(-4)}`));
         n++;
-        await sleep(5);
+        await pace(5);
       }
     })();
 
@@ -116,7 +116,7 @@ describe('chatctl rebuild users (real projector, NATS and Cassandra, while event
     const atSwitch = log.length;
 
     // Keep writing after the rebuild ended: only the live projector, now on v2, applies these.
-    await sleep(1500);
+    await eventually(async () => log.length >= atSwitch + 50, 20_000, 'events after the switch');
     flowing = false;
     await traffic;
     assert.ok(log.length > atSwitch, 'events flowed after the switch');

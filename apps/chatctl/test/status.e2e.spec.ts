@@ -23,6 +23,7 @@ import {
   userRegistered,
 } from '../../../test/support/event-fixtures.js';
 import { createTestEnv } from '../../../test/support/test-env.js';
+import { outlast } from '../../../test/support/wait.js';
 
 const env = createTestEnv();
 let client: NatsClient;
@@ -65,7 +66,8 @@ describe('chatctl status (compiled CLI against real NATS and a real projector)',
   });
 
   test('shows streams with sizes, consumers with pending counts, and projection lag', async () => {
-    await new Promise((r) => setTimeout(r, 1100));
+    // Lag in seconds is the age of the oldest unconsumed event: let it pass one second.
+    await outlast(1000, 100);
     const s = await status();
     const chat = s.streams.find((x) => x.stream === partitionStreamName(client.topology, 0));
     assert.equal(chat?.messages, 3);

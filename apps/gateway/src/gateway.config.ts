@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import {
   CassandraConfig,
   MediaConfig,
@@ -10,6 +10,8 @@ import {
   ToBool,
   ToInt,
 } from '#libs/config';
+
+const usesTwilio = (o: { CODE_SENDER?: string }): boolean => o.CODE_SENDER === 'twilio';
 
 export class AuthConfig {
   /** HS256 key of access tokens; at least 32 characters. */
@@ -40,9 +42,49 @@ export class AuthConfig {
   @Min(1, { message: 'at least 1' })
   VERIFICATION_MAX_ATTEMPTS = 5;
 
-  /** log: the development sender writes the code to the log (never to a response). */
-  @IsIn(['log'], { message: 'log (the only sender so far)' })
-  CODE_SENDER = 'log' as const;
+  /**
+   * log: the development sender writes the code to the log (never to a response); twilio: an SMS through
+   * Twilio's Messages API (or any server speaking its shape at TWILIO_API_URL).
+   */
+  @IsIn(['log', 'twilio'], { message: 'log or twilio' })
+  CODE_SENDER: 'log' | 'twilio' = 'log';
+
+  @ValidateIf(usesTwilio)
+  @Matches(/^AC[0-9a-zA-Z]{32}$/, { message: 'a Twilio account SID (AC and 32 characters)' })
+  TWILIO_ACCOUNT_SID?: string;
+
+  @ValidateIf(usesTwilio)
+  @MinLength(16, { message: 'the Twilio auth token' })
+  TWILIO_AUTH_TOKEN?: string;
+
+  /** The sending number (E.164) or a messaging service SID (MG...). */
+  @ValidateIf(usesTwilio)
+  @Matches(/^(\+[1-9]\d{6,14}|MG[0-9a-zA-Z]{32})$/, {
+    message: 'an E.164 number or a messaging service SID (MG...)',
+  })
+  TWILIO_FROM?: string;
+
+  /** Where the Messages API is (tests point it at their fake). */
+  @Matches(/^https?:\/\/[^\s/]+(:\d+)?$/, { message: 'a base URL such as https://api.twilio.com' })
+  TWILIO_API_URL = 'https://api.twilio.com';
+
+  /** Attempts after the first when the provider fails transiently (timeouts, 429, 5xx). */
+  @ToInt()
+  @IsInt({ message: 'retries of a failed send' })
+  @Min(0, { message: 'at least 0' })
+  @Max(5, { message: 'at most 5' })
+  CODE_SEND_RETRIES = 2;
+
+  @ToInt()
+  @IsInt({ message: 'milliseconds one send attempt may take' })
+  @Min(100, { message: 'at least 100' })
+  CODE_SEND_TIMEOUT_MS = 5000;
+
+  /** Codes sent to one phone number per hour (SMS pumping and annoyance). */
+  @ToInt()
+  @IsInt({ message: 'codes per phone number per hour' })
+  @Min(1, { message: 'at least 1' })
+  CODE_REQUESTS_PER_PHONE_PER_HOUR = 5;
 
   @ToInt()
   @IsInt({ message: 'linked devices per account besides the phone' })
@@ -78,6 +120,29 @@ export class MessagingConfig {
   @Min(10, { message: 'at least 10' })
   @Max(10_000, { message: 'at most 10000' })
   SYNC_WINDOW = 1000;
+
+  /** How long after sending its sender may edit a message's text or caption (message.edit). */
+  @ToInt()
+  @IsInt({ message: 'seconds after sending that a message may be edited' })
+  @Min(1, { message: 'at least 1' })
+  EDIT_WINDOW_SECONDS = 15 * 60;
+
+  /** How long after sending a message may be deleted for everyone (message.delete, forEveryone). */
+  @ToInt()
+  @IsInt({ message: 'seconds after sending that a message may be deleted for everyone' })
+  @Min(1, { message: 'at least 1' })
+  DELETE_WINDOW_SECONDS = 2 * 24 * 3600;
+
+  /**
+   * Test only: when above 0, every disappearing messages timer that is on (24h, 7d, 90d) lasts this
+   * many seconds instead, so a test can watch messages expire. Leave at 0 anywhere else; the protocol
+   * still accepts only the named timers.
+   */
+  @ToInt()
+  @IsInt({ message: 'seconds every disappearing timer lasts (test only; 0: the named durations)' })
+  @Min(0, { message: 'at least 0' })
+  @Max(3600, { message: 'at most 3600' })
+  DISAPPEARING_TEST_SECONDS = 0;
 }
 
 /**
@@ -129,6 +194,26 @@ export class LimitsConfig {
 
   /** Phone numbers looked up per account (a request of 100 numbers counts 100). */
   @ToInt()
+  @IsInt({
+    message: 'E2E prekey bundles an account may fetch per hour (bundle fetches reveal who talks to whom)',
+  })
+  @Min(10, { message: 'at least 10' })
+  E2E_BUNDLE_FETCHES_PER_HOUR = 600;
+
+  @ToInt()
+  @IsInt({
+    message:
+      "E2E prekey bundles of one user an account may fetch per hour (each takes that user's one-time keys)",
+  })
+  @Min(1, { message: 'at least 1' })
+  E2E_BUNDLE_FETCHES_PER_TARGET_PER_HOUR = 30;
+
+  @ToInt()
+  @IsInt({ message: 'one-time prekeys of either kind below which a device is told to upload more' })
+  @Min(0, { message: 'at least 0' })
+  E2E_PREKEY_LOW_THRESHOLD = 10;
+
+  @ToInt()
   @IsInt({ message: 'phone numbers an account may look up per hour' })
   @Min(100, { message: 'at least 100 (one full request)' })
   LOOKUP_PHONES_PER_HOUR = 1000;
@@ -142,6 +227,13 @@ export class LimitsConfig {
   @IsInt({ message: 'phone numbers looked up per source address per hour' })
   @Min(100, { message: 'at least 100 (one full request)' })
   LOOKUP_PHONES_PER_ADDRESS_PER_HOUR = 5000;
+
+  /** Numbers a user's contact set (their uploaded address book) holds at most. */
+  @ToInt()
+  @IsInt({ message: 'numbers in one contact set' })
+  @Min(100, { message: 'at least 100' })
+  @Max(100_000, { message: 'at most 100000' })
+  CONTACTS_MAX = 5000;
 
   @ToInt()
   @IsInt({ message: 'media upload slots an account may ask for per hour' })
@@ -224,6 +316,35 @@ export class PresenceConfig {
   TYPING_BURST = 5;
 }
 
+/** Profiles: what a display name gates, and the server's rules for avatar images. */
+export class ProfileConfig {
+  /** true: a user without a display name gets PROFILE_NAME_REQUIRED on message.send (pushes show names). */
+  @ToBool()
+  @IsBoolean({ message: 'true or false' })
+  PROFILE_NAME_REQUIRED_TO_SEND = true;
+
+  /** The largest avatar image in bytes (a client crops and scales before uploading). */
+  @ToInt()
+  @IsInt({ message: 'bytes' })
+  @Min(1024, { message: 'at least 1024' })
+  @Max(16 * 1024 * 1024, { message: 'at most 16 MiB' })
+  PROFILE_AVATAR_MAX_BYTES = 1024 * 1024;
+
+  /** The widest and tallest image taken as an avatar, in pixels (larger ones are refused before decoding). */
+  @ToInt()
+  @IsInt({ message: 'pixels' })
+  @Min(64, { message: 'at least 64' })
+  @Max(4096, { message: 'at most 4096' })
+  PROFILE_AVATAR_MAX_PIXELS = 1024;
+
+  /** The side of the stored avatar: the server crops to a centred square and scales down to this. */
+  @ToInt()
+  @IsInt({ message: 'pixels' })
+  @Min(32, { message: 'at least 32' })
+  @Max(4096, { message: 'at most 4096' })
+  PROFILE_AVATAR_SIDE_PIXELS = 512;
+}
+
 /** Every environment variable the gateway reads, by section. */
 export const gatewayConfigSpec = {
   process: processConfigFor({ managementPort: 3100 }),
@@ -238,4 +359,5 @@ export const gatewayConfigSpec = {
   media: MediaConfig,
   groups: GroupsConfig,
   presence: PresenceConfig,
+  profile: ProfileConfig,
 };

@@ -3,6 +3,7 @@ import { createLogger, loadConfigOrExit, runApp } from '#libs/platform';
 import { gatewayConfigSpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { refuseDeepJson } from './http/json-depth.js';
+import { serveWebClient } from './http/web-client.js';
 import { ChatWsAdapter } from './ws/chat-ws-adapter.js';
 
 const config = loadConfigOrExit(gatewayConfigSpec);
@@ -20,5 +21,6 @@ await runApp({
     (app as NestExpressApplication).useBodyParser('json', json);
     // NestJS 12: the adapter must be set before listen, or it is silently ignored.
     app.useWebSocketAdapter(new ChatWsAdapter(app, logger));
+    if (serveWebClient(app)) logger.info('web client served at /');
   },
 });

@@ -5,3 +5,4 @@ export const MEDIA_CONFIG = Symbol('MEDIA_CONFIG');
 export const GROUPS_CONFIG = Symbol('GROUPS_CONFIG');
 export const PRESENCE_CONFIG = Symbol('PRESENCE_CONFIG');
 export const LIMITS_CONFIG = Symbol('LIMITS_CONFIG');
+export const PROFILE_CONFIG = Symbol('PROFILE_CONFIG');

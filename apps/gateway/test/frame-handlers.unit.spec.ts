@@ -19,8 +19,8 @@ describe('frame handlers found without a list', () => {
 
   test('a frame type without a handler is refused at boot, by name', () => {
     assert.throws(
-      () => requireFrameHandlers([...REQUEST_TYPES, 'conversation.archive']),
-      /conversation\.archive/,
+      () => requireFrameHandlers([...REQUEST_TYPES, 'conversation.teleport']),
+      /conversation\.teleport/,
     );
   });
 });

@@ -7,10 +7,15 @@ import { NatsHealthIndicator, NatsModule } from '#libs/nats';
 import { PlatformModule } from '#libs/platform';
 import { ReadModelsModule } from '#libs/read-models';
 import { REDIS, RedisHealthIndicator, RedisModule } from '#libs/redis';
+import { DeliveryNoticesListener } from './delivery/delivery-notices-listener.js';
 import { RedisDeviceConnectivity } from './delivery/device-connectivity.js';
 import { PushDispatcher } from './delivery/push-dispatcher.js';
 import { PushLedger } from './delivery/push-ledger.js';
 import { PushTokenRemover } from './delivery/push-token-remover.js';
+import { RecentAcks } from './delivery/recent-acks.js';
+import { PushDirectory } from './directory/push-directory.js';
+import { UsersFollower } from './directory/users-follower.js';
+import { ConversationMembers } from './messages/conversation-members.js';
 import { MessageNotifier } from './messages/message-notifier.js';
 import { NotifierRunner } from './messages/notifier-runner.js';
 import type { NotifierConfig } from './notifier.config.js';
@@ -67,6 +72,12 @@ export class NotifierModule {
               collapseWindowMs: config.push.PUSH_COLLAPSE_WINDOW_MS,
             }),
         },
+        // Acks older than the grace period (and a margin) are of no use to a push decision.
+        { provide: RecentAcks, useValue: new RecentAcks(Math.max(10_000, 2 * config.push.PUSH_GRACE_MS)) },
+        PushDirectory,
+        UsersFollower,
+        DeliveryNoticesListener,
+        ConversationMembers,
         PushTokenRemover,
         PushDispatcher,
         MessageNotifier,

@@ -49,7 +49,13 @@ describe('notification content', () => {
   test('hidden preview and E2E content say only "New message"', () => {
     const hidden = notificationContent(sent({ type: 'text', text: 'secret' }), { ...opts, preview: 'hide' });
     assert.deepEqual([hidden.title, hidden.body], ['New message', 'New message']);
-    const e2e = notificationContent(sent({ type: 'e2e', ciphertexts: { d2: 'zzz' } }), opts);
+    const e2e = notificationContent(
+      sent({
+        type: 'e2e',
+        envelopes: [{ userId: 'u2', deviceId: 'd2', registrationId: 7, type: 2, body: 'enp6' }],
+      }),
+      opts,
+    );
     assert.deepEqual([e2e.title, e2e.body], ['New message', 'New message']);
   });
 

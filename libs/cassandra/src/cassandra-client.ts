@@ -32,6 +32,10 @@ export function createCassandraClient(
     // Schema metadata is never read by the app; skipping its refresh makes every DDL much faster.
     isMetadataSyncEnabled: false,
     protocolOptions: { maxSchemaAgreementWaitSeconds: 5 },
+    // A wave's writes go out at once (a receipt for 500 messages is 500 partitions): past the driver's
+    // default of 2,048 in flight on the connection it fails them with BusyConnectionError, which a
+    // 10,000-message sync met; the protocol allows 32,768 and the server queues them.
+    pooling: { maxRequestsPerConnection: 32_768 },
     // Every statement is prepared: its text must carry `?` bind markers for values, never the values.
     queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
     ...(options.statementTexts ? { requestTracker: options.statementTexts } : {}),

@@ -3,6 +3,7 @@ import type { CassandraConfig } from '#libs/config';
 import { MetricsService } from '#libs/platform';
 import { CassandraHealthIndicator } from './cassandra.health.js';
 import { createCassandraClient, type CqlClient } from './cassandra-client.js';
+import { cassandraRequestCounter, cassandraStatementCounts } from './statement-metrics.js';
 import { StatementTexts } from './statement-texts.js';
 import { CASSANDRA_CLIENT } from './tokens.js';
 
@@ -29,7 +30,11 @@ export class CassandraModule implements OnApplicationShutdown {
               'Distinct Cassandra statement texts this process has sent',
             );
             gauge.set(0);
-            const statementTexts = new StatementTexts((count) => gauge.set(count));
+            const statementTexts = new StatementTexts(
+              (count) => gauge.set(count),
+              cassandraStatementCounts(metrics),
+              cassandraRequestCounter(metrics),
+            );
             const client = createCassandraClient(config, { applicationName, statementTexts });
             // Connect lazily if Cassandra is down at boot: /readyz reports it and the driver reconnects.
             await client.connect().catch(() => undefined);

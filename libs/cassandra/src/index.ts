@@ -5,3 +5,6 @@ export * from './cassandra.health.js';
 export * from './cassandra.module.js';
 export * from './statement-texts.js';
 export * from './ttl.js';
+export * from './statement-callers.js';
+export * from './statement-counts.js';
+export * from './statement-metrics.js';

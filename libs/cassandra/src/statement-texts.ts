@@ -1,4 +1,5 @@
 import cassandra, { type tracker } from 'cassandra-driver';
+import type { StatementCounts } from './statement-counts.js';
 
 // The typings declare RequestTracker as an interface only, yet the driver checks `instanceof` its class.
 const RequestTrackerBase = (
@@ -19,8 +20,15 @@ export class StatementTexts extends RequestTrackerBase {
   static readonly LIMIT = 10_000;
   private readonly texts = new Set<string>();
 
-  /** `onNewText`: called with the new count each time a text is seen for the first time. */
-  constructor(private readonly onNewText: (count: number) => void = () => undefined) {
+  /**
+   * `onNewText`: called with the new count each time a text is seen for the first time. `counts`, when
+   * given, counts every statement by caller (chat_cassandra_statements_total).
+   */
+  constructor(
+    private readonly onNewText: (count: number) => void = () => undefined,
+    private readonly counts?: StatementCounts,
+    private readonly onRequest: () => void = () => undefined,
+  ) {
     super();
   }
 
@@ -41,11 +49,15 @@ export class StatementTexts extends RequestTrackerBase {
   }
 
   private record(query: Query): void {
-    for (const text of typeof query === 'string' ? [query] : query.map((q) => q.query)) {
-      if (this.texts.size >= StatementTexts.LIMIT) return;
-      if (this.texts.has(text)) continue;
-      this.texts.add(text);
-      this.onNewText(this.texts.size);
-    }
+    this.onRequest();
+    if (typeof query === 'string') return this.recordText(query);
+    for (const q of query) this.recordText(q.query);
+  }
+
+  private recordText(text: string): void {
+    this.counts?.count(text);
+    if (this.texts.size >= StatementTexts.LIMIT || this.texts.has(text)) return;
+    this.texts.add(text);
+    this.onNewText(this.texts.size);
   }
 }

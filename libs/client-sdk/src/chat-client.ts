@@ -4,12 +4,21 @@ import WebSocket from 'ws';
 import {
   CLOSE_CODES,
   type ErrorBody,
+  type E2eSend,
   type GroupPermission,
   type InboxMessage,
+  type LocationAttachment,
   type MediaAttachment,
+  type MessageUpdate,
+  type PreKeyCounts,
   type PresenceState,
   type PrivacySettingsView,
+  type ProfileUpdate,
+  type BlockList,
+  type ReportRequest,
+  type ProfileView,
   type Receipt,
+  type DisappearingTimer,
   type Requests,
   type RequestType,
   type ServerFrame,
@@ -51,6 +60,8 @@ export interface ChatClientOptions {
 export interface ChatClientEvents {
   message: [InboxMessage];
   receipt: [Receipt];
+  /** A message was edited, deleted for everyone, or deleted by this user for themselves (another device). */
+  update: [MessageUpdate];
   connected: [{ url: string; resumed: boolean }];
   disconnected: [{ code: number; reason: string }];
   revoked: [];
@@ -58,6 +69,12 @@ export interface ChatClientEvents {
   presence: [PresenceState];
   /** Someone started or stopped typing or recording in the watched conversation (also on expiry). */
   typing: [{ conversationId: string; userId: string; deviceId: string; state: TypingState }];
+  /** A contact's (or this user's own) profile changed, as this user may see it. */
+  profile: [ProfileView];
+  /** This user's block list changed (on any of their devices). */
+  blocks: [BlockList];
+  /** This device's one-time prekeys run low: upload more (E2E). */
+  prekeysLow: [PreKeyCounts];
   error: [Error];
 }
 
@@ -68,12 +85,25 @@ interface Pending {
   readonly reject: (err: Error) => void;
   readonly timer: NodeJS.Timeout;
   sent: boolean;
+  /**
+   * A send's frame marked `resend: true`, used once the first may have reached the server (the
+   * connection was lost after it went out): only then does the gateway consult its durable record.
+   */
+  readonly resendFrame?: string;
+  resend: boolean;
   /** How often the gateway answered RATE_LIMITED and the request was sent again after its hint. */
   rateLimited: number;
 }
 
 const ACK_BATCH_MS = 20;
 const ACK_BATCH_MAX = 500;
+/** An ack the gateway could not store (its log unavailable) is sent again after this, growing to 2 s. */
+const ACK_RETRY_MS = 200;
+/**
+ * Ack requests in flight at once: a sync's backlog is acknowledged in several requests, which share
+ * the gateway's flushes (its four ack lanes) instead of each waiting for the answer to the one before.
+ */
+const ACKS_IN_FLIGHT = 4;
 /** A request refused with RATE_LIMITED is sent again after the server's retryAfterMs, this many times. */
 const RATE_LIMIT_RETRIES = 5;
 /** Ephemeral signals are not worth repeating late: a refused one is reported to the caller instead. */
@@ -93,8 +123,14 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   private readonly pending = new Map<string, Pending>();
   private readonly seenMessages = new SeenIds();
   private readonly seenReceipts = new SeenIds();
+  private readonly seenUpdates = new SeenIds();
+  /** Consecutive acks sent again after the gateway could not store them (see flushAcks). */
+  private ackRetries = 0;
   private ackQueue: string[] = [];
   private ackTimer?: NodeJS.Timeout;
+  /** Set while acks the gateway could not store wait to be sent again (see ackFailed). */
+  private ackRetryTimer?: NodeJS.Timeout;
+  private readonly acksInFlight = new Set<Promise<unknown>>();
   private reconnectTimer?: NodeJS.Timeout;
   private firstSync?: { resolve: () => void; reject: (e: Error) => void };
   private memoryCursor?: string;
@@ -153,6 +189,20 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     });
   }
 
+  /** Sends end-to-end encrypted content (per-device envelopes or a group sender-key ciphertext): see E2eSession. */
+  sendE2e(
+    conversationId: string,
+    e2e: E2eSend,
+    opts: { clientMessageId?: string; replyTo?: string } = {},
+  ): Promise<Requests['message.send']['result']> {
+    return this.request('message.send', {
+      conversationId,
+      clientMessageId: opts.clientMessageId ?? randomUUID(),
+      e2e,
+      ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
+    });
+  }
+
   /** Sends a completed upload (or media seen in another conversation: forwarding) as a message. */
   sendMedia(
     conversationId: string,
@@ -164,6 +214,19 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       clientMessageId: opts.clientMessageId ?? randomUUID(),
       media,
       ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
+    });
+  }
+
+  /** Shares a location; `liveSeconds` makes it a live location, moved with editMessage({ location }). */
+  sendLocation(
+    conversationId: string,
+    location: LocationAttachment,
+    opts: { clientMessageId?: string } = {},
+  ): Promise<Requests['message.send']['result']> {
+    return this.request('message.send', {
+      conversationId,
+      clientMessageId: opts.clientMessageId ?? randomUUID(),
+      location,
     });
   }
 
@@ -190,12 +253,13 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   createGroup(
     subject: string,
     members: string[],
-    opts: { description?: string } = {},
+    opts: { description?: string; e2e?: boolean } = {},
   ): Promise<Requests['group.create']['result']> {
     return this.request('group.create', {
       subject,
       members,
       ...(opts.description !== undefined ? { description: opts.description } : {}),
+      ...(opts.e2e !== undefined ? { e2e: opts.e2e } : {}),
     });
   }
 
@@ -233,12 +297,111 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.request('group.update_settings', { conversationId, ...change });
   }
 
+  /** Sets the group's icon to a completed image upload of this user, or (no mediaId) removes it. */
+  setGroupIcon(conversationId: string, mediaId?: string): Promise<Requests['group.set_icon']['result']> {
+    return this.request('group.set_icon', { conversationId, ...(mediaId !== undefined ? { mediaId } : {}) });
+  }
+
   groupInfo(conversationId: string): Promise<Requests['group.info']['result']> {
     return this.request('group.info', { conversationId });
   }
 
-  openDirect(userId: string): Promise<Requests['conversation.open_direct']['result']> {
-    return this.request('conversation.open_direct', { userId });
+  /** `e2e`: end-to-end encrypted (default: when both users published E2E keys). */
+  openDirect(
+    userId: string,
+    opts: { e2e?: boolean } = {},
+  ): Promise<Requests['conversation.open_direct']['result']> {
+    return this.request('conversation.open_direct', {
+      userId,
+      ...(opts.e2e !== undefined ? { e2e: opts.e2e } : {}),
+    });
+  }
+
+  /**
+   * Edits a message's text (or, with `{ caption }`, a media message's caption; with `{ location }`, a
+   * live location's point; with `{ stopLive: true }`, ends it); `clientActionId` makes it idempotent.
+   */
+  editMessage(
+    conversationId: string,
+    messageId: string,
+    change:
+      | { text: string }
+      | { caption: string }
+      | { location: { latitude: number; longitude: number } }
+      | { stopLive: true },
+    clientActionId: string = randomUUID(),
+  ): Promise<Requests['message.edit']['result']> {
+    return this.request('message.edit', { conversationId, messageId, clientActionId, ...change });
+  }
+
+  /** Deletes a message for everyone, or (forEveryone false) for this user's devices only. */
+  deleteMessage(
+    conversationId: string,
+    messageId: string,
+    forEveryone: boolean,
+    clientActionId: string = randomUUID(),
+  ): Promise<Requests['message.delete']['result']> {
+    return this.request('message.delete', { conversationId, messageId, clientActionId, forEveryone });
+  }
+
+  /** Forwards a message to 1-5 chats (one for a message forwarded many times); a client id per copy. */
+  forward(
+    fromConversationId: string,
+    messageId: string,
+    to: ReadonlyArray<string | { conversationId: string; clientMessageId: string }>,
+  ): Promise<Requests['message.forward']['result']> {
+    return this.request('message.forward', {
+      fromConversationId,
+      messageId,
+      to: to.map((t) => (typeof t === 'string' ? { conversationId: t, clientMessageId: randomUUID() } : t)),
+    });
+  }
+
+  /** Archives a conversation for this user (all their devices), or takes it out of the archive. */
+  archive(conversationId: string, archived = true): Promise<Requests['conversation.archive']['result']> {
+    return this.request('conversation.archive', { conversationId, archived });
+  }
+
+  /** Turns disappearing messages on (24h, 7d, 90d) or off for everyone in the conversation. */
+  setDisappearing(
+    conversationId: string,
+    timer: DisappearingTimer,
+    clientActionId: string = randomUUID(),
+  ): Promise<Requests['conversation.set_disappearing']['result']> {
+    return this.request('conversation.set_disappearing', { conversationId, timer, clientActionId });
+  }
+
+  /** Pins a conversation to the top of this user's list (at most 3), or unpins it. */
+  pin(conversationId: string, pinned = true): Promise<Requests['conversation.pin']['result']> {
+    return this.request('conversation.pin', { conversationId, pinned });
+  }
+
+  /** Stars a message for this user (all their devices), or unstars it. */
+  star(
+    conversationId: string,
+    messageId: string,
+    starred = true,
+  ): Promise<Requests['message.star']['result']> {
+    return this.request('message.star', { conversationId, messageId, starred });
+  }
+
+  starredList(limit?: number): Promise<Requests['starred.list']['result']> {
+    return this.request('starred.list', limit !== undefined ? { limit } : {});
+  }
+
+  /** Sets this user's one reaction to a message (an emoji), or removes it (`undefined`). */
+  react(
+    conversationId: string,
+    messageId: string,
+    emoji: string | undefined,
+    clientActionId: string = randomUUID(),
+  ): Promise<Requests['message.react']['result']> {
+    return this.request('message.react', {
+      conversationId,
+      messageId,
+      clientActionId,
+      ...(emoji !== undefined ? { emoji } : {}),
+    });
   }
 
   markRead(conversationId: string, upToMessageId: string): Promise<Requests['message.read']['result']> {
@@ -294,6 +457,40 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.request('privacy.set', settings);
   }
 
+  /** Changes this user's profile (display name, about, avatar from a completed image upload). */
+  setProfile(update: ProfileUpdate): Promise<ProfileView> {
+    return this.request('profile.set', update);
+  }
+
+  /** Up to 100 users' profiles, as this user may see them. */
+  async getProfiles(userIds: string[]): Promise<ProfileView[]> {
+    return (await this.request('profile.get', { userIds })).profiles;
+  }
+
+  /** Blocks a user: their direct messages stop reaching this user; they see none of its presence, avatar or about. */
+  block(userId: string): Promise<BlockList> {
+    return this.request('block.add', { userId });
+  }
+
+  unblock(userId: string): Promise<BlockList> {
+    return this.request('block.remove', { userId });
+  }
+
+  /** This user's block list (ask after connecting; `blocks` frames follow changes). */
+  blockList(): Promise<BlockList> {
+    return this.request('block.list', {});
+  }
+
+  /** Reports a user or a conversation to the operators, optionally with up to 5 messages, optionally blocking. */
+  report(report: ReportRequest): Promise<Requests['report.create']['result']> {
+    return this.request('report.create', report);
+  }
+
+  /** Contacts' profile changes after `since` (the previous answer's cursor): what live frames a device missed. */
+  profileChanges(since?: string): Promise<Requests['profile.changes']['result']> {
+    return this.request('profile.changes', since !== undefined ? { since } : {});
+  }
+
   /** Who is typing or recording in a conversation now (expired indicators left out). */
   typingIn(conversationId: string): TypingEntry[] {
     return this.typingTracker.active(conversationId, Date.now());
@@ -329,6 +526,10 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       const p: Pending = {
         type,
         frame: JSON.stringify({ type, id, data }),
+        ...(type === 'message.send'
+          ? { resendFrame: JSON.stringify({ type, id, data: { ...(data as object), resend: true } }) }
+          : {}),
+        resend: false,
         resolve: resolve as (d: unknown) => void,
         reject,
         timer,
@@ -344,7 +545,7 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
   private trySend(p: Pending): void {
     const open = this.ws?.readyState === WebSocket.OPEN;
     if (open && (this.ready || p.type === 'sync' || p.type === 'ack')) {
-      this.ws!.send(p.frame);
+      this.ws!.send(p.resend && p.resendFrame ? p.resendFrame : p.frame);
       p.sent = true;
     }
   }
@@ -376,9 +577,11 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     try {
       const cursor = await this.loadCursor();
       await this.request('sync', cursor !== undefined ? { cursor } : {});
-    } catch {
+    } catch (err) {
       // The socket dropped during sync (onClose reconnects), or the gateway could not sync now (a
       // dependency down: UNAVAILABLE): close it, and reconnect and sync again after the backoff.
+      if (this.listenerCount('error') > 0)
+        this.emit('error', err instanceof Error ? err : new Error(String(err)));
       if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000, 'sync failed');
       return;
     }
@@ -432,8 +635,21 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
         if (this.seenReceipts.firstTime(frame.data.entryId)) this.emit('receipt', frame.data);
         this.queueAck(frame.data.entryId);
         return;
+      case 'update':
+        if (this.seenUpdates.firstTime(frame.data.entryId)) this.emit('update', frame.data);
+        this.queueAck(frame.data.entryId);
+        return;
       case 'presence':
         this.emit('presence', frame.data);
+        return;
+      case 'profile':
+        this.emit('profile', frame.data);
+        return;
+      case 'blocks':
+        this.emit('blocks', frame.data);
+        return;
+      case 'prekeys.low':
+        this.emit('prekeysLow', frame.data);
         return;
       case 'typing': {
         const t = frame.data;
@@ -489,14 +705,52 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     else this.ackTimer ??= setTimeout(() => void this.flushAcks().catch(() => undefined), ACK_BATCH_MS);
   }
 
+  /** Sends every queued ack, a few requests at once, and resolves when all are answered. */
   private async flushAcks(): Promise<void> {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    while (this.ackQueue.length > 0) {
-      const batch = [...new Set(this.ackQueue.splice(0, ACK_BATCH_MAX))];
-      // An ack lost with the connection is harmless: the entries come back on the next sync.
-      await this.ack(batch);
+    clearTimeout(this.ackRetryTimer);
+    this.ackRetryTimer = undefined;
+    while (this.ackQueue.length > 0 || this.acksInFlight.size > 0) {
+      // Once a batch came back UNAVAILABLE or TIMEOUT the queue waits for the retry timer.
+      while (
+        this.ackRetryTimer === undefined &&
+        this.ackQueue.length > 0 &&
+        this.acksInFlight.size < ACKS_IN_FLIGHT
+      ) {
+        const batch = [...new Set(this.ackQueue.splice(0, ACK_BATCH_MAX))];
+        const sent: Promise<unknown> = this.ack(batch)
+          .then(
+            () => {
+              this.ackRetries = 0;
+            },
+            (err: unknown) => this.ackFailed(batch, err),
+          )
+          .finally(() => this.acksInFlight.delete(sent));
+        this.acksInFlight.add(sent);
+      }
+      if (this.acksInFlight.size === 0) return;
+      await Promise.race(this.acksInFlight);
     }
+  }
+
+  /**
+   * An ack lost with the connection is harmless: the entries come back on the next sync. One the
+   * gateway answered with UNAVAILABLE or that timed out (its log was failing over) is not: the entries
+   * stay pending on the server with nothing to bring them back while this socket lives, and the sender
+   * would never get its delivered receipt. Those go back to the front of the queue and are sent again
+   * after a growing pause; the batches still in flight carry on meanwhile.
+   */
+  private ackFailed(batch: readonly string[], err: unknown): void {
+    const retryable = err instanceof ChatError && (err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT');
+    if (this.stopped || !retryable || !this.ready) return;
+    this.ackQueue.unshift(...batch);
+    if (this.ackRetryTimer !== undefined) return;
+    const delay = Math.min(ACK_RETRY_MS * 2 ** this.ackRetries++, 2000);
+    this.ackRetryTimer = setTimeout(() => {
+      this.ackRetryTimer = undefined;
+      void this.flushAcks().catch(() => undefined);
+    }, delay);
   }
 
   private onClose(ws: WebSocket, code: number, reason: string): void {
@@ -509,7 +763,10 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       (p) => p.type !== 'message.send',
       new ChatError('UNAVAILABLE', 'the connection was lost'),
     );
-    for (const p of this.pending.values()) p.sent = false;
+    for (const p of this.pending.values()) {
+      if (p.sent) p.resend = true;
+      p.sent = false;
+    }
     this.ackQueue = [];
     if (code === CLOSE_CODES.revoked) {
       this.stopped = true;

@@ -1,4 +1,14 @@
-import type { ErrorBody, MediaKind, UploadSlot } from '#libs/protocol';
+import type {
+  ContactsChangeResult,
+  ConversationDevices,
+  ErrorBody,
+  MediaKind,
+  PreKeyCounts,
+  PublicPreKey,
+  SignedPublicPreKey,
+  UploadSlot,
+  UserBundles,
+} from '#libs/protocol';
 import { ChatError } from './errors.js';
 
 export interface TokenPair {
@@ -18,18 +28,29 @@ export interface DeviceInfo {
 
 /** The HTTP API: sign-in, tokens, devices and contact lookup (docs/protocol.md). */
 export class ChatHttpClient {
-  constructor(private readonly options: { baseUrl: string; fetch?: typeof fetch }) {}
+  /** `timeoutMs` (default 30 s) bounds each call, answer body included: fetch alone waits minutes. */
+  constructor(private readonly options: { baseUrl: string; fetch?: typeof fetch; timeoutMs?: number }) {}
 
   private async call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
-    const res = await (this.options.fetch ?? fetch)(`${this.options.baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    let res: Response;
+    let text: string;
+    try {
+      res = await (this.options.fetch ?? fetch)(`${this.options.baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TimeoutError')
+        throw new ChatError('TIMEOUT', `${method} ${path} got no answer within ${timeoutMs} ms`);
+      throw err;
+    }
     const parsed: unknown = text ? JSON.parse(text) : undefined;
     if (!res.ok) {
       const error = (parsed as { error?: ErrorBody } | undefined)?.error;
@@ -41,6 +62,55 @@ export class ChatHttpClient {
       );
     }
     return parsed as T;
+  }
+
+  /** Publishes this device's E2E keys (identity, registration id, signed and last-resort Kyber prekeys, one-time keys). */
+  publishKeys(
+    accessToken: string,
+    keys: {
+      identityKey: string;
+      registrationId: number;
+      signedPreKey: SignedPublicPreKey;
+      kyberLastResortPreKey: SignedPublicPreKey;
+      preKeys?: PublicPreKey[];
+      kyberPreKeys?: SignedPublicPreKey[];
+    },
+  ): Promise<PreKeyCounts> {
+    return this.call('PUT', '/v1/keys', keys, accessToken);
+  }
+
+  replaceSignedPreKey(
+    accessToken: string,
+    keys: { signedPreKey: SignedPublicPreKey; kyberLastResortPreKey?: SignedPublicPreKey },
+  ): Promise<void> {
+    return this.call('PUT', '/v1/keys/signed', keys, accessToken);
+  }
+
+  uploadOneTimeKeys(
+    accessToken: string,
+    keys: { preKeys?: PublicPreKey[]; kyberPreKeys?: SignedPublicPreKey[] },
+  ): Promise<PreKeyCounts> {
+    return this.call('POST', '/v1/keys/one-time', keys, accessToken);
+  }
+
+  preKeyCounts(accessToken: string): Promise<PreKeyCounts> {
+    return this.call('GET', '/v1/keys/count', undefined, accessToken);
+  }
+
+  /** One bundle per device of the user (or of one device), each with one-time prekeys claimed for the caller. */
+  bundles(accessToken: string, userId: string, deviceId?: string): Promise<UserBundles> {
+    const q = deviceId !== undefined ? `?deviceId=${encodeURIComponent(deviceId)}` : '';
+    return this.call('GET', `/v1/keys/${encodeURIComponent(userId)}${q}`, undefined, accessToken);
+  }
+
+  /** Every E2E device of a conversation's members (for a member). */
+  conversationDevices(accessToken: string, conversationId: string): Promise<ConversationDevices> {
+    return this.call(
+      'GET',
+      `/v1/keys/conversation/${encodeURIComponent(conversationId)}/devices`,
+      undefined,
+      accessToken,
+    );
   }
 
   /** Asks for an upload slot; `sha256` is 64 lowercase hex digits of the bytes as uploaded. */
@@ -82,8 +152,14 @@ export class ChatHttpClient {
     return this.call('POST', '/v1/auth/code', { phone });
   }
 
-  verify(phone: string, code: string, deviceName: string): Promise<TokenPair> {
-    return this.call('POST', '/v1/auth/verify', { phone, code, deviceName });
+  /** `displayName` names a new account (an existing one keeps its own). */
+  verify(phone: string, code: string, deviceName: string, displayName?: string): Promise<TokenPair> {
+    return this.call('POST', '/v1/auth/verify', {
+      phone,
+      code,
+      deviceName,
+      ...(displayName !== undefined ? { displayName } : {}),
+    });
   }
 
   refresh(refreshToken: string): Promise<TokenPair> {
@@ -100,6 +176,14 @@ export class ChatHttpClient {
 
   async listDevices(accessToken: string): Promise<DeviceInfo[]> {
     return (await this.call<{ devices: DeviceInfo[] }>('GET', '/v1/devices', undefined, accessToken)).devices;
+  }
+
+  /**
+   * Deletes the account for good, confirmed with a fresh code (requestCode with the account's number):
+   * the number can then sign up again, as a new account.
+   */
+  async deleteAccount(accessToken: string, code: string): Promise<void> {
+    await this.call('DELETE', '/v1/me', { code }, accessToken);
   }
 
   async removeDevice(accessToken: string, deviceId: string): Promise<void> {
@@ -142,6 +226,14 @@ export class ChatHttpClient {
       undefined,
       accessToken,
     );
+  }
+
+  /** Adds numbers of the address book to the contact set (each counts against the lookup budgets) and removes others. */
+  changeContacts(
+    accessToken: string,
+    change: { add?: string[]; remove?: string[]; defaultCountryCode?: string },
+  ): Promise<ContactsChangeResult> {
+    return this.call('POST', '/v1/contacts', change, accessToken);
   }
 
   async lookup(accessToken: string, phones: string[]): Promise<Array<{ phone: string; userId: string }>> {

@@ -57,6 +57,15 @@ export class MediaConfig {
   @Max(60, { message: 'at most 60 seconds: a view-once URL is for one fetch' })
   MEDIA_VIEW_ONCE_URL_TTL_SECONDS = 10;
 
+  /**
+   * The longest video (seconds): a send declaring more is refused, and so is completing an upload whose
+   * container header (MP4, QuickTime, 3GP, when not end-to-end encrypted) says more. The seeds: 3 minutes.
+   */
+  @ToInt()
+  @IsInt({ message: 'the longest video in seconds' })
+  @Min(1, { message: 'at least 1 second' })
+  MEDIA_MAX_VIDEO_SECONDS = 180;
+
   /** An upload no message referenced after this long is deleted by the sweeper. */
   @ToInt()
   @IsInt({ message: 'seconds before an unreferenced upload is deleted' })

@@ -12,7 +12,19 @@ export type DomainErrorCode =
   | 'NOT_AN_ADMIN'
   | 'ALREADY_A_MEMBER'
   | 'GROUP_FULL'
-  | 'USER_FORGOTTEN';
+  | 'USER_FORGOTTEN'
+  | 'CONTACT_LIMIT'
+  | 'NOT_THE_SENDER'
+  | 'ACTION_WINDOW_OVER'
+  | 'FORWARDED_MANY_TIMES'
+  | 'PIN_LIMIT'
+  | 'MEDIA_TOO_LONG'
+  | 'BLOCK_LIMIT'
+  | 'BLOCKED'
+  | 'E2E_DEVICES_MISMATCH'
+  | 'SENDER_KEY_STALE'
+  | 'IDENTITY_KEY_MISMATCH'
+  | 'E2E_REQUIRED';
 
 export class DomainError {
   constructor(

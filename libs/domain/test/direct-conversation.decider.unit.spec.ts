@@ -123,18 +123,23 @@ describe('conversation decider: 1:1 chats', () => {
   test('delivery and read receipts come only from members', () => {
     const ack = when(given(created), {
       type: 'AcknowledgeDelivery',
-      userId: 'bob',
-      deviceId: 'b1',
-      messageIds: ['1', '2'],
+      deliveries: [
+        { userId: 'bob', deviceId: 'b1', messageIds: ['1', '2'] },
+        { userId: 'eve', deviceId: 'x', messageIds: ['1'] },
+      ],
     });
     assert.ok(ack.ok);
     assert.deepEqual(ack.events[0]!.data, {
       conversationId: created.data.conversationId,
-      userId: 'bob',
-      deviceId: 'b1',
-      messageIds: ['1', '2'],
+      deliveries: [{ userId: 'bob', deviceId: 'b1', messageIds: ['1', '2'] }],
       deliveredAt: ctx.now.toISOString(),
     });
+    const stranger = when(given(created), {
+      type: 'AcknowledgeDelivery',
+      deliveries: [{ userId: 'eve', deviceId: 'x', messageIds: ['1'] }],
+    });
+    assert.ok(!stranger.ok);
+    assert.equal(stranger.error.code, 'NOT_A_MEMBER');
     const read = when(given(created), { type: 'MarkRead', userId: 'eve', deviceId: 'x', upToMessageId: '1' });
     assert.ok(!read.ok);
     assert.equal(read.error.code, 'NOT_A_MEMBER');

@@ -7,6 +7,7 @@ import {
   getPath,
   isSealed,
   sealedValue,
+  sealingKeyOf,
   setPath,
   type SealedValue,
 } from './personal/personal-fields.js';
@@ -71,7 +72,7 @@ export class EventCodec<E extends EventEnvelope> implements EventSerializer<E> {
     for (const field of seal ? (def.personal ?? []) : []) {
       const value = getPath(stored, field.path);
       if (value === undefined) continue;
-      setPath(stored, field.path, seal!(String(getPath(stored, field.owner)), String(value)));
+      setPath(stored, field.path, seal!(sealingKeyOf(stored, field), String(value)));
     }
     const { type, version, id, occurredAt } = event; // `forgotten` is a reader's note, never stored
     return new TextEncoder().encode(JSON.stringify({ type, version, id, occurredAt, data: stored }));
@@ -120,7 +121,7 @@ export class EventCodec<E extends EventEnvelope> implements EventSerializer<E> {
           'EVENT_SCHEMA_INVALID',
           `${def.type}.${field.path}: ${issues(sealed.error)}`,
         );
-      if (sealed.data.owner !== getPath(data, field.owner))
+      if (sealed.data.owner !== sealingKeyOf(data, field))
         throw new EventSchemaError(
           'EVENT_SEAL_BROKEN',
           `${def.type}.${field.path} is sealed for another user`,

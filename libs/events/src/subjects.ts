@@ -39,6 +39,11 @@ export function conversationSubject(
   return `${subjectRoot(space)}.conv.${partitionOf(conversationId, space.partitions)}.${conversationId}.${kind}`;
 }
 
+/** Every conversation's meta subject, in every partition (core-NATS listeners of membership changes). */
+export function conversationMetaWildcard(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.conv.*.*.meta`;
+}
+
 export function userSubject(space: SubjectSpace, userId: string): string {
   return `${subjectRoot(space)}.user.${userId}`;
 }
@@ -64,11 +69,29 @@ export function parseConversationSubject(
 export const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * Core NATS (not stored): live frames for the devices of one user. Every gateway holding a device of
- * the user subscribes, so the cluster's interest graph is the routing table.
+ * Core NATS (not stored): live frames of one conversation partition, one per event, each listing the
+ * devices it is for. Gateways hold one wildcard subscription (liveWildcard) and route in process.
  */
-export function liveSubject(space: Pick<SubjectSpace, 'namespace'>, userId: string): string {
-  return `${subjectRoot(space)}.live.${userId}`;
+export function liveFrameSubject(space: Pick<SubjectSpace, 'namespace'>, partition: number): string {
+  return `${subjectRoot(space)}.live.${partition}`;
+}
+
+/** Core NATS (not stored): orders to close the sockets of revoked devices, for every gateway. */
+export function liveRevokeSubject(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.live.revoke`;
+}
+
+/**
+ * Core NATS (not stored): a projector's connection to NATS came back, so live frames it published
+ * around the break may be lost; every gateway has its devices sync.
+ */
+export function liveInterruptedSubject(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.live.interrupted`;
+}
+
+/** What each gateway subscribes to: the live frames of every partition, revocations and interruptions. */
+export function liveWildcard(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.live.*`;
 }
 
 /** Core NATS (not stored): live presence updates of one user, for the devices that watch them. */
@@ -86,7 +109,51 @@ export function forgottenSubject(space: Pick<SubjectSpace, 'namespace'>, userId:
   return `${subjectRoot(space)}.forgotten.${userId}`;
 }
 
+/** Core NATS (never stored), one subject for all gateways: a device's one-time prekeys run low (E2E). */
+export function prekeysLowSubject(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.e2e.prekeys`;
+}
+
 /** Core NATS (never stored), one subject for all gateways: orders to close a device's sockets. */
 export function sessionControlSubject(space: Pick<SubjectSpace, 'namespace'>): string {
   return `${subjectRoot(space)}.sessions`;
+}
+
+/**
+ * Core NATS (never stored), one subject per conversation partition: gateways tell that partition's
+ * delivery reactor which entries devices acknowledged, once the MessageDelivered naming them is stored.
+ * At most once: a notice lost only costs an inbox row that the device acknowledges again after a sync.
+ */
+export function ackedSubject(space: Pick<SubjectSpace, 'namespace'>, partition: number): string {
+  return `${subjectRoot(space)}.acked.${partition}`;
+}
+
+/** Every partition's acked subject (a listener of all of them, e.g. the notifier). */
+export function ackedWildcard(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.acked.*`;
+}
+
+/**
+ * Core NATS (never stored): the conversation projection's progress per partition (what it published
+ * live, and the gap-free floor it has persisted), so gateways need not poll consumer info.
+ */
+export function projectionProgressSubject(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.progress.conversations`;
+}
+
+/**
+ * Core NATS (never stored), one subject for all gateways: a user's profile changed, with the users whose
+ * devices get a `profile` frame. Profile changes are rare next to messages, so every gateway reading
+ * every notice (and picking the recipients it holds) costs less than a subscription per user.
+ */
+export function profileLiveSubject(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.profile-live`;
+}
+
+/**
+ * Core NATS, one subject for all gateways: a user's block list changed (the whole new list). Every
+ * gateway updates its cache and sends a `blocks` frame to the user's devices it holds.
+ */
+export function blocksLiveSubject(space: Pick<SubjectSpace, 'namespace'>): string {
+  return `${subjectRoot(space)}.blocks-live`;
 }

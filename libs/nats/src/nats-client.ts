@@ -19,6 +19,9 @@ export class NatsClient {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       waitOnFirstConnect: false,
+      // Otherwise every request builds an Error up front (the caller's stack, for a timeout's trace):
+      // 3 % of each app's CPU in a profile of the sync path. A timeout still fails, without that trace.
+      noAsyncTraces: true,
     });
     const jsm = await jetstreamManager(nc, { timeout: 5000 });
     return new NatsClient(nc, jetstream(nc, { timeout: 5000 }), jsm, {

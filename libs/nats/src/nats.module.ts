@@ -2,11 +2,12 @@ import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown 
 import type { Logger } from 'pino';
 import type { NatsConfig } from '#libs/config';
 import { forgottenSubject, PersonalDataVault, type ChatEvent } from '#libs/events';
-import { LOGGER } from '#libs/platform';
+import { LOGGER, MetricsService } from '#libs/platform';
 import { EventStore } from './event-store.js';
 import { LiveDeliveryBus } from './live-delivery.js';
 import { NatsClient } from './nats-client.js';
 import { NatsHealthIndicator } from './nats.health.js';
+import { NatsRequestCounts } from './request-counts.js';
 import { provisionStreams } from './stream-provisioner.js';
 import { streamTopology } from './stream-topology.js';
 import { ConversationCommandHandler, UserCommandHandler } from './aggregates/aggregate-handlers.js';
@@ -28,9 +29,15 @@ export class NatsModule implements OnApplicationShutdown {
       providers: [
         {
           provide: NatsClient,
-          inject: [LOGGER],
-          useFactory: async (logger: Logger) => {
+          inject: [LOGGER, MetricsService],
+          useFactory: async (logger: Logger, metrics: MetricsService) => {
             const client = await NatsClient.connect(config, connectionName);
+            const requests = metrics.counter(
+              'chat_nats_requests_total',
+              'NATS requests sent (JetStream publishes, direct gets, consumer and stream API, KV), by caller and kind',
+              ['caller', 'kind'],
+            );
+            new NatsRequestCounts((caller, kind) => requests.labels(caller, kind)).attach(client.nc);
             const outcome = await provisionStreams(
               client.jsm,
               streamTopology(client.topology),

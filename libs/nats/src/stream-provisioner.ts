@@ -41,6 +41,30 @@ function differs(current: StreamConfig, want: ReturnType<typeof desired>): boole
   );
 }
 
+/** How long a start waits for a forming cluster to have the peers a replicated stream needs. */
+const PLACEMENT_WAIT_MS = 60_000;
+
+/** JetStream's "no suitable peers for placement" (10005): a cluster still forming has too few peers. */
+function isNoPeersYet(err: unknown): boolean {
+  return err instanceof JetStreamApiError && (err.code === 10005 || /no suitable peers/i.test(err.message));
+}
+
+/**
+ * Runs `create` (a stream or KV bucket with replicas), again while a forming cluster cannot place the
+ * replicas yet: apps started beside a cluster that is still joining up wait for it instead of exiting.
+ */
+export async function whilePlacing<T>(create: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + PLACEMENT_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await create();
+    } catch (err) {
+      if (!isNoPeersYet(err) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 2000)));
+    }
+  }
+}
+
 /** Creates or updates streams idempotently; reads the config back because 2.9 ignores unknown fields. */
 export async function provisionStreams(
   jsm: JetStreamManager,
@@ -57,7 +81,7 @@ export async function provisionStreams(
       if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;
     }
     if (!info) {
-      info = await jsm.streams.add(want);
+      info = await whilePlacing(() => jsm.streams.add(want));
       outcome[spec.name] = 'created';
     } else if (differs(info.config, want)) {
       info = await jsm.streams.update(spec.name, { ...info.config, ...want });

@@ -14,6 +14,13 @@ export interface StreamRange {
   /** Messages per pull: large batches are what make a replay fast. */
   readonly batch?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Names the ordered consumer `<prefix>_<n>` instead of a random name: a follower that lives as long
+   * as its process says so in `nats consumer ls` (`follower-...`), where tests tell it from a leak.
+   */
+  readonly namePrefix?: string;
+  /** Only headers and subjects, no payloads (a follower that reacts to event types). */
+  readonly headersOnly?: boolean;
 }
 
 function startOf(range: StreamRange): {
@@ -49,6 +56,8 @@ export async function* readStream(
   if (!range.follow && (state.messages === 0 || end < Math.max(range.fromSeq ?? 1, state.first_seq))) return;
   const consumer = await js.consumers.get(stream, {
     ...(range.filterSubject ? { filter_subjects: range.filterSubject } : {}),
+    ...(range.namePrefix ? { name_prefix: range.namePrefix } : {}),
+    ...(range.headersOnly ? { headers_only: true } : {}),
     ...startOf(range),
   });
   if (!range.follow && (await consumer.info(true)).num_pending === 0) return;

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises'; // timer under test: handlers' durations
 import type { JsMsg } from '@nats-io/jetstream';
 import { pino } from 'pino';
 import { conversationSubject, parseConversationSubject } from '#libs/events';
@@ -13,6 +13,7 @@ import {
 } from '#libs/nats';
 import { createTestEnv } from '../../../test/support/test-env.js';
 import { cleanupTestEnv } from '../../../test/support/cleanup.js';
+import { eventually } from '../../../test/support/wait.js';
 
 const env = createTestEnv();
 let client: NatsClient;
@@ -52,7 +53,7 @@ describe('consumer lanes: keyOf runs lanes in parallel, afterKeyOf orders one la
         running++;
         mostAtOnce = Math.max(mostAtOnce, running);
         // The first message is slow: receipts dispatched meanwhile must wait for it.
-        await sleep(m.seq === first.seq ? 300 : 100);
+        await sleep(m.seq === first.seq ? 300 : 100); // timer under test: how long each handler takes
         running--;
         finished.set(m.seq, performance.now());
       },
@@ -60,8 +61,7 @@ describe('consumer lanes: keyOf runs lanes in parallel, afterKeyOf orders one la
     });
     await consumer.start();
     try {
-      const deadline = Date.now() + 10_000;
-      while (finished.size < 6 && Date.now() < deadline) await sleep(25);
+      await eventually(async () => finished.size >= 6, 10_000, 'every event handled');
     } finally {
       await consumer.stop();
     }

@@ -18,6 +18,7 @@ import {
 } from '#libs/nats';
 import { createTestEnv } from '../../../test/support/test-env.js';
 import { cleanupTestEnv } from '../../../test/support/cleanup.js';
+import { eventually } from '../../../test/support/wait.js';
 
 const env = createTestEnv();
 let client: NatsClient;
@@ -40,12 +41,8 @@ function created(conversationId: string): ConversationCreated {
   };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  return eventually(async () => check(), ms, what);
 }
 
 describe('poison events are retried, then parked on the dead-letter subject (real nats-server)', () => {

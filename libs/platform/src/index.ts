@@ -10,3 +10,4 @@ export * from './bootstrap.js';
 export * from './tls-context.js';
 export * from './periodic-task.js';
 export * from './dependency-errors.js';
+export * from './bounded-map.js';

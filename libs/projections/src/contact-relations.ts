@@ -1,6 +1,6 @@
 import type { MessageSent } from '#libs/events';
 import type { ConversationRow, ConversationStore } from '#libs/read-models';
-import { BoundedMap } from './bounded-map.js';
+import { BoundedMap } from '#libs/platform';
 
 const RECORDED_MAX = 100_000;
 

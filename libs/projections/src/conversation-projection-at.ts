@@ -8,6 +8,8 @@ import {
   ConversationStore,
   GroupAggregateStore,
   GroupStore,
+  MessageActionStore,
+  type MessageExpiryStore,
   ReceiptStore,
   TimelineStore,
 } from '#libs/read-models';
@@ -16,6 +18,8 @@ import { ConversationProjection } from './conversation.projection.js';
 import { GroupProjection } from './group.projection.js';
 import { GroupReceipts } from './group-receipts.js';
 import type { MediaLinks } from './media-links.js';
+import type { InboxRedaction } from './inbox-redaction.js';
+import { MessageActionsProjection } from './message-actions.projection.js';
 
 export interface ConversationProjectionDeps {
   readonly nats: NatsClient;
@@ -32,6 +36,10 @@ export interface ConversationProjectionDeps {
    * A rebuild, or a version written silently during a hand-over, sends none and records none.
    */
   readonly groupAggregates?: GroupAggregateStore;
+  /** Set where the projection delivers: a deleted message's content leaves undelivered inbox entries. */
+  readonly inboxRedaction?: InboxRedaction;
+  /** Set where the projection delivers: disappearing messages' expiries, for the projector's sweeper. */
+  readonly expiries?: MessageExpiryStore;
 }
 
 /**
@@ -61,5 +69,15 @@ export function conversationProjectionAt(
     deps.retention,
     deps.logger,
     deps.metrics,
+    new MessageActionsProjection(
+      new MessageActionStore(deps.cql, version),
+      conversations,
+      deps.fanOut,
+      deps.mediaLinks,
+      deps.retention,
+      deps.logger,
+      deps.inboxRedaction,
+      deps.expiries,
+    ),
   );
 }

@@ -1,5 +1,5 @@
 import type { ConversationStore, GroupAggregateStore, ReceiptStore, TimelineStore } from '#libs/read-models';
-import { BoundedMap } from './bounded-map.js';
+import { BoundedMap } from '#libs/platform';
 
 const DELIVERED_CACHE = 20_000;
 const READ_CACHE = 2_000;
@@ -35,9 +35,15 @@ export interface Aggregates<T> {
   readonly send: T;
   /** Records them as sent; call after delivering (a crash in between sends them again, never loses them). */
   readonly commit: () => Promise<void>;
+  /**
+   * The delivery failed and the event will be handled again: forgets what this computation marked as
+   * sent in memory, so the retry computes it again from durable state instead of finding it sent.
+   */
+  readonly abandon: () => void;
 }
 
 const nothing = (): Promise<void> => Promise.resolve();
+const none = <T>(send: T): Aggregates<T> => ({ send, commit: nothing, abandon: () => undefined });
 
 /**
  * Aggregate receipts of groups, exact from durable state: "delivered to all" once every current member
@@ -75,7 +81,7 @@ export class GroupReceipts {
     messages: ReadonlyArray<{ id: string; senderUserId: string }>,
   ): Promise<Aggregates<Map<string, string[]>>> {
     const done = new Map<string, string[]>();
-    if (!this.ledger || !members.includes(userId)) return { send: done, commit: nothing };
+    if (!this.ledger || !members.includes(userId)) return none(done);
     const completed: string[] = [];
     for (const m of messages) {
       if (m.senderUserId === userId) continue;
@@ -92,9 +98,14 @@ export class GroupReceipts {
       }
     }
     const ledger = this.ledger;
+    if (completed.length === 0) return none(done);
     return {
       send: done,
-      commit: completed.length > 0 ? () => ledger.markDeliveredSent(conversationId, completed) : nothing,
+      commit: () => ledger.markDeliveredSent(conversationId, completed),
+      // The members' status rows are durable (written before this call): a reload is exact.
+      abandon: () => {
+        for (const id of completed) this.delivered.delete(`${conversationId}/${id}`);
+      },
     };
   }
 
@@ -137,7 +148,7 @@ export class GroupReceipts {
     busy: ReadonlySet<string>,
     deliverNow: boolean,
   ): Promise<Aggregates<ReadAggregate[]>> {
-    if (!this.ledger) return Promise.resolve({ send: [], commit: nothing });
+    if (!this.ledger) return Promise.resolve(none([]));
     const run = (this.readChains.get(conversationId) ?? Promise.resolve())
       .catch(() => undefined)
       .then(() => this.markerMovedNow(conversationId, members, move, busy, deliverNow));
@@ -182,16 +193,16 @@ export class GroupReceipts {
       // Bounded: a check dropped here happens at the group's next read or next message instead.
       if (this.unchecked.size > UNCHECKED_MAX)
         this.unchecked.delete(this.unchecked.values().next().value as string);
-      return { send: [], commit: nothing };
+      return none([]);
     }
-    if (!cached && !move && !this.unchecked.has(conversationId)) return { send: [], commit: nothing };
+    if (!cached && !move && !this.unchecked.has(conversationId)) return none([]);
     const state = await this.readState(conversationId, members);
     this.unchecked.delete(conversationId);
     if (move && (state.marks.get(move.userId) ?? 0) <= move.seq) {
       state.marks.set(move.userId, move.seq);
       state.movedBy.set(move.userId, move.deviceId);
     }
-    if (!deliverNow) return { send: [], commit: nothing };
+    if (!deliverNow) return none([]);
     // Each sender's limit is the lowest marker of the others: the lowest two are all it takes (O(n)).
     let first = { u: '', seq: Infinity };
     let second = { u: '', seq: Infinity };
@@ -208,7 +219,7 @@ export class GroupReceipts {
     });
     const out: ReadAggregate[] = [];
     const raised = new Map<string, number>();
-    if (due.length === 0) return { send: out, commit: nothing };
+    if (due.length === 0) return none(out);
     // One page covers every sender due: their limits are the lowest or the second lowest marker.
     const hi = Math.max(...due.map((d) => d.slowest.seq));
     const lo = Math.max(Math.min(...due.map((d) => d.after)), hi - READ_WINDOW);
@@ -234,6 +245,30 @@ export class GroupReceipts {
     return {
       send: out,
       commit: raised.size > 0 ? () => ledger.saveReadUpTo(conversationId, raised) : nothing,
+      // `sentUpTo` reloads as recorded, so the next receipt (marked unchecked, so it loads the state
+      // even without a marker of its own) finds these aggregates due again.
+      abandon: () => {
+        if (this.reads.get(conversationId) === state) this.reads.delete(conversationId);
+        this.unchecked.add(conversationId);
+      },
     };
   }
+}
+
+/**
+ * Delivers aggregates, then records them as sent. `aggregates` may be filled by `deliver` as it computes
+ * them. When the delivery fails (the event is handled again later), forgets them in memory first, so the
+ * retry computes them again instead of finding them sent.
+ */
+export async function settleAggregates(
+  aggregates: ReadonlyArray<Aggregates<unknown>>,
+  deliver: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await deliver();
+  } catch (err) {
+    for (const a of aggregates) a.abandon();
+    throw err;
+  }
+  await Promise.all(aggregates.map((a) => a.commit()));
 }

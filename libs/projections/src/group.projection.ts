@@ -1,4 +1,9 @@
-import type { ConversationCreated, GroupEvent } from '#libs/events';
+import type {
+  ConversationCreated,
+  DisappearingTimerChanged,
+  GroupEvent,
+  SecurityCodeChanged,
+} from '#libs/events';
 import type { HistoryMessage, SystemNotice } from '#libs/protocol';
 import type {
   ConversationStore,
@@ -100,6 +105,9 @@ export class GroupProjection {
       }
       case 'GroupInfoChanged': {
         const { subject, description } = event.data;
+        // An icon alone says so; a rename (with or without a new icon) says what it is now.
+        if (subject === undefined && description === undefined)
+          return post(state.members, { kind: 'icon_changed', actorUserId: event.data.changedBy });
         await this.groups.putInfo(d.conversationId, {
           ...(subject !== undefined ? { subject } : {}),
           ...(description !== undefined ? { description } : {}),
@@ -123,6 +131,36 @@ export class GroupProjection {
         return _exhaustive;
       }
     }
+  }
+
+  /** "Security code changed" (E2E, a direct chat or a group): a system message for every member. */
+  securityCodeChanged(
+    state: ConversationRow,
+    event: SecurityCodeChanged,
+    position: LogPosition,
+    ttl?: number,
+  ): Promise<void> {
+    const d = event.data;
+    return this.post(state, state.members, d.systemMessageId, event.occurredAt, position, ttl, {
+      kind: 'security_code_changed',
+      actorUserId: d.userId,
+      userIds: [d.userId],
+    });
+  }
+
+  /** Disappearing messages turned on or off (a direct chat or a group): a system message for every member. */
+  disappearingChanged(
+    state: ConversationRow,
+    event: DisappearingTimerChanged,
+    position: LogPosition,
+    ttl?: number,
+  ): Promise<void> {
+    const d = event.data;
+    return this.post(state, state.members, d.systemMessageId, event.occurredAt, position, ttl, {
+      kind: 'disappearing_changed',
+      actorUserId: d.changedBy,
+      disappearing: { timer: d.timer, seconds: d.seconds },
+    });
   }
 
   /** A system message at the next seq: timeline, every recipient device's inbox, their lists. */

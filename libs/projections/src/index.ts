@@ -5,3 +5,6 @@ export * from './group.projection.js';
 export * from './group-receipts.js';
 export * from './conversation-projection-at.js';
 export * from './silent-effects.js';
+export * from './direct-conversation-fold.js';
+export * from './message-actions.projection.js';
+export * from './inbox-redaction.js';

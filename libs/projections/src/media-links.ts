@@ -13,6 +13,18 @@ export type MediaContent = Extract<MessageSent['data']['content'], { type: 'medi
  */
 export abstract class MediaLinks {
   abstract messageSent(members: readonly string[], event: MessageSent, content: MediaContent): Promise<void>;
+  /**
+   * A message was deleted for everyone: it stops referencing the media, and the object is due for the
+   * sweeper, which deletes it unless another kept message still references it.
+   */
+  abstract messageDeleted(
+    conversationId: string,
+    messageId: string,
+    mediaId: string,
+    at: Date,
+  ): Promise<void>;
+  /** An E2E message pointing to encrypted uploads: its members may download them (never view-once). */
+  abstract e2eMediaSent(event: MessageSent, mediaIds: readonly string[]): Promise<void>;
 }
 
 export class MediaLinksRecorder extends MediaLinks {
@@ -23,6 +35,25 @@ export class MediaLinksRecorder extends MediaLinks {
     private readonly logger: Logger,
   ) {
     super();
+  }
+
+  async e2eMediaSent(event: MessageSent, mediaIds: readonly string[]): Promise<void> {
+    const d = event.data;
+    for (const mediaId of mediaIds) {
+      const row = await this.media.get(mediaId);
+      if (!row) {
+        this.logger.error({ mediaId }, 'MessageSent names unknown media');
+        continue;
+      }
+      await this.media.recordMessage(mediaId, row.createdAt, {
+        conversationId: d.conversationId,
+        messageId: d.messageId,
+        senderUserId: d.senderUserId,
+        senderDeviceId: d.senderDeviceId,
+        viewOnce: false,
+        transient: this.retention.RETENTION_MODE === 'transient',
+      });
+    }
   }
 
   /** Records where the media was sent; view-once and transient media wait for each recipient device. */
@@ -52,5 +83,10 @@ export class MediaLinksRecorder extends MediaLinks {
     await this.media.addPendingDevices(content.mediaId, d.messageId, devices);
     const window = this.retention.RETENTION_WINDOW_SECONDS * 1000;
     await this.media.scheduleExpiry(content.mediaId, new Date(new Date(d.sentAt).getTime() + window));
+  }
+
+  async messageDeleted(conversationId: string, messageId: string, mediaId: string, at: Date): Promise<void> {
+    await this.media.forgetMessage(mediaId, conversationId, messageId);
+    await this.media.scheduleExpiry(mediaId, at);
   }
 }

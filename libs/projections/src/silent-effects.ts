@@ -1,7 +1,14 @@
 import type { MessageSent } from '#libs/events';
 import type { LogPosition } from '#libs/read-models';
-import { ConversationFanOut, type FanOutPayload, type Recipient } from './conversation-fan-out.js';
+import {
+  ConversationFanOut,
+  type FanOutPayload,
+  type PublishedEntry,
+  type Recipient,
+} from './conversation-fan-out.js';
 import { MediaLinks, type MediaContent } from './media-links.js';
+
+const NOTHING: PublishedEntry = { count: 0, persist: () => Promise.resolve() };
 
 /**
  * The fan-out of a rebuild, and of the projector writing a second version during a hand-over: it
@@ -11,13 +18,13 @@ import { MediaLinks, type MediaContent } from './media-links.js';
  * projection of the version readers use.
  */
 export class NoFanOut extends ConversationFanOut {
-  deliver(
+  publish(
     _position: LogPosition,
     _conversationId: string,
     _recipients: readonly Recipient[],
     _payload: FanOutPayload,
-  ): Promise<number> {
-    return Promise.resolve(0);
+  ): Promise<PublishedEntry> {
+    return Promise.resolve(NOTHING);
   }
 }
 
@@ -28,6 +35,14 @@ export class NoFanOut extends ConversationFanOut {
  */
 export class MediaLinksUntouched extends MediaLinks {
   messageSent(_members: readonly string[], _event: MessageSent, _content: MediaContent): Promise<void> {
+    return Promise.resolve();
+  }
+
+  messageDeleted(_conversationId: string, _messageId: string, _mediaId: string, _at: Date): Promise<void> {
+    return Promise.resolve();
+  }
+
+  e2eMediaSent(_event: MessageSent, _mediaIds: readonly string[]): Promise<void> {
     return Promise.resolve();
   }
 }

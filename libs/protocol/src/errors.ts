@@ -27,6 +27,22 @@ export const ERROR_CODES = [
   'GROUP_FULL',
   'PRESENCE_HIDDEN',
   'USER_FORGOTTEN',
+  'PROFILE_NAME_REQUIRED',
+  'CONTACT_LIMIT',
+  'CODE_NOT_SENT',
+  'NOT_THE_SENDER',
+  'ACTION_WINDOW_OVER',
+  'FORWARDED_MANY_TIMES',
+  'PIN_LIMIT',
+  'MEDIA_TOO_LONG',
+  'BLOCK_LIMIT',
+  'BLOCKED',
+  // End-to-end encryption (issue 17): the envelopes do not match the conversation's devices, the
+  // sender key predates a membership change, a linked device's identity key is not the account's.
+  'E2E_DEVICES_MISMATCH',
+  'SENDER_KEY_STALE',
+  'IDENTITY_KEY_MISMATCH',
+  'E2E_REQUIRED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

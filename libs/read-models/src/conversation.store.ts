@@ -1,6 +1,7 @@
 import { ttlOrNone, type CqlClient } from '#libs/cassandra';
 import type { types as cqlTypes } from 'cassandra-driver';
 import { conversationsTables, type ConversationsTables } from './conversations-tables.js';
+import type { KeyedStatement } from './keyed-statement.js';
 import { versionOf, type VersionSource } from './read-model-versions.js';
 import type { ConversationSummary, HistoryMessage } from '#libs/protocol';
 
@@ -46,12 +47,39 @@ export class ConversationStore {
   }
 
   async create(c: ConversationRow, createdBy: string, at: Date): Promise<void> {
+    const [row, ...lists] = await this.createStatements(c, createdBy, at);
+    await this.cql.execute(row!.query, row!.params);
+    await Promise.all(lists.map((l) => this.cql.execute(l.query, l.params)));
+  }
+
+  /**
+   * What create writes: the conversation's row, then its members' list rows (for a bulk writer;
+   * `lastActivityAt` lets a writer that folded the conversation write its row once).
+   */
+  async createStatements(
+    c: ConversationRow,
+    createdBy: string,
+    at: Date,
+    lastActivityAt: Date = at,
+  ): Promise<KeyedStatement[]> {
     const t = await this.t();
-    await this.cql.execute(
-      `INSERT INTO ${t.conversations} (conversation_id, kind, members, created_by, created_at, last_message_seq, last_activity_at, applied_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [c.conversationId, c.kind, c.members, createdBy, at, c.lastMessageSeq, at, c.appliedSequence],
-    );
-    await this.listFor(c, c.members, at);
+    return [
+      {
+        query: `INSERT INTO ${t.conversations} (conversation_id, kind, members, created_by, created_at, last_message_seq, last_activity_at, applied_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        params: [
+          c.conversationId,
+          c.kind,
+          c.members,
+          createdBy,
+          at,
+          c.lastMessageSeq,
+          lastActivityAt,
+          c.appliedSequence,
+        ],
+        partition: `${t.conversations}/${c.conversationId}`,
+      },
+      ...this.listStatements(t, c, c.members, at),
+    ];
   }
 
   /**
@@ -64,16 +92,22 @@ export class ConversationStore {
     at: Date,
   ): Promise<void> {
     const t = await this.t();
+    await Promise.all(this.listStatements(t, c, userIds, at).map((l) => this.cql.execute(l.query, l.params)));
+  }
+
+  private listStatements(
+    t: ConversationsTables,
+    c: Pick<ConversationRow, 'conversationId' | 'kind' | 'members'>,
+    userIds: readonly string[],
+    at: Date,
+  ): KeyedStatement[] {
     const members = c.kind === 'direct' ? c.members : null;
-    await Promise.all(
-      userIds.map((userId) =>
-        this.cql.execute(
-          // read_up_to_seq is left to markRead alone: its writes are ordered by USING TIMESTAMP.
-          `INSERT INTO ${t.conversationsByUser} (user_id, conversation_id, kind, members, last_activity_at, last_message_seq) VALUES (?, ?, ?, ?, ?, ?)`,
-          [userId, c.conversationId, c.kind, members, at, 0],
-        ),
-      ),
-    );
+    return userIds.map((userId) => ({
+      // read_up_to_seq is left to markRead alone: its writes are ordered by USING TIMESTAMP.
+      query: `INSERT INTO ${t.conversationsByUser} (user_id, conversation_id, kind, members, last_activity_at, last_message_seq) VALUES (?, ?, ?, ?, ?, ?)`,
+      params: [userId, c.conversationId, c.kind, members, at, 0],
+      partition: `${t.conversationsByUser}/${userId}`,
+    }));
   }
 
   /** New group members: in the conversation's member set and, from now on, in their lists. */
@@ -98,23 +132,36 @@ export class ConversationStore {
   /** Flags a message that mentions these users in their lists until they read past it. */
   /** `userId` sent `contactId` a message: `contactId` is now one of `userId`'s contacts (idempotent). */
   async recordContact(userId: string, contactId: string): Promise<void> {
+    const c = await this.recordContactStatement(userId, contactId);
+    await this.cql.execute(c.query, c.params);
+  }
+
+  async recordContactStatement(userId: string, contactId: string): Promise<KeyedStatement> {
     const t = await this.t();
-    await this.cql.execute(`INSERT INTO ${t.contactsByUser} (user_id, contact_id) VALUES (?, ?)`, [
-      userId,
-      contactId,
-    ]);
+    return {
+      query: `INSERT INTO ${t.contactsByUser} (user_id, contact_id) VALUES (?, ?)`,
+      params: [userId, contactId],
+      partition: `${t.contactsByUser}/${userId}`,
+    };
   }
 
   async recordMentions(userIds: readonly string[], conversationId: string, seq: number): Promise<void> {
-    const t = await this.t();
     await Promise.all(
-      userIds.map((userId) =>
-        this.cql.execute(
-          `UPDATE ${t.conversationsByUser} USING TIMESTAMP ? SET last_mention_seq = ? WHERE user_id = ? AND conversation_id = ?`,
-          [Math.floor(seq), seq, userId, conversationId],
-        ),
-      ),
+      userIds.map(async (userId) => {
+        const m = await this.recordMentionStatement(userId, conversationId, seq);
+        await this.cql.execute(m.query, m.params);
+      }),
     );
+  }
+
+  /** One user's mention flag at `seq`; USING TIMESTAMP seq keeps the highest whatever the order of writes. */
+  async recordMentionStatement(userId: string, conversationId: string, seq: number): Promise<KeyedStatement> {
+    const t = await this.t();
+    return {
+      query: `UPDATE ${t.conversationsByUser} USING TIMESTAMP ? SET last_mention_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+      params: [Math.floor(seq), seq, userId, conversationId],
+      partition: `${t.conversationsByUser}/${userId}`,
+    };
   }
 
   /** Records that the projector applied everything up to this stream sequence. */
@@ -132,44 +179,79 @@ export class ConversationStore {
       ]);
       return;
     }
-    await this.cql.execute(
-      `UPDATE ${t.conversations} SET applied_sequence = ?, last_message_seq = ?, last_activity_at = ? WHERE conversation_id = ?`,
-      [appliedSequence, lastMessageSeq, at ?? new Date(), conversationId],
-    );
+    const a = await this.advanceStatement(conversationId, appliedSequence, lastMessageSeq, at ?? new Date());
+    await this.cql.execute(a.query, a.params);
+  }
+
+  /** What advance writes after messages, for a bulk writer. */
+  async advanceStatement(
+    conversationId: string,
+    appliedSequence: number,
+    lastMessageSeq: number,
+    at: Date,
+  ): Promise<KeyedStatement> {
+    const t = await this.t();
+    return {
+      query: `UPDATE ${t.conversations} SET applied_sequence = ?, last_message_seq = ?, last_activity_at = ? WHERE conversation_id = ?`,
+      params: [appliedSequence, lastMessageSeq, at, conversationId],
+      partition: `${t.conversations}/${conversationId}`,
+    };
   }
 
   /** The preview holds content, so in transient mode it expires with the timeline (ttlSeconds). */
   async recordMessage(userIds: readonly string[], m: HistoryMessage, ttlSeconds?: number): Promise<void> {
+    const statements = await this.recordMessageStatements(userIds, m, ttlSeconds);
+    await Promise.all(statements.map((r) => this.cql.execute(r.query, r.params)));
+  }
+
+  /** What recordMessage writes, for a bulk writer. */
+  async recordMessageStatements(
+    userIds: readonly string[],
+    m: HistoryMessage,
+    ttlSeconds?: number,
+  ): Promise<KeyedStatement[]> {
     const t = await this.t();
     const json = JSON.stringify(m);
     const at = new Date(m.sentAt);
-    const update = (userId: string): Promise<unknown> =>
-      ttlSeconds
-        ? Promise.all([
+    return userIds.flatMap((userId): KeyedStatement[] => {
+      const partition = `${t.conversationsByUser}/${userId}`;
+      return ttlSeconds
+        ? [
             // Only the preview expires: activity time and sequence keep the list's order and unread count.
-            this.cql.execute(
-              `UPDATE ${t.conversationsByUser} USING TTL ? SET last_message = ? WHERE user_id = ? AND conversation_id = ?`,
-              [ttlOrNone(ttlSeconds), json, userId, m.conversationId],
-            ),
-            this.cql.execute(
-              `UPDATE ${t.conversationsByUser} SET last_activity_at = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?`,
-              [at, m.seq, userId, m.conversationId],
-            ),
-          ])
-        : this.cql.execute(
-            `UPDATE ${t.conversationsByUser} SET last_activity_at = ?, last_message = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?`,
-            [at, json, m.seq, userId, m.conversationId],
-          );
-    await Promise.all(userIds.map(update));
+            {
+              query: `UPDATE ${t.conversationsByUser} USING TTL ? SET last_message = ? WHERE user_id = ? AND conversation_id = ?`,
+              params: [ttlOrNone(ttlSeconds), json, userId, m.conversationId],
+              partition,
+            },
+            {
+              query: `UPDATE ${t.conversationsByUser} SET last_activity_at = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+              params: [at, m.seq, userId, m.conversationId],
+              partition,
+            },
+          ]
+        : [
+            {
+              query: `UPDATE ${t.conversationsByUser} SET last_activity_at = ?, last_message = ?, last_message_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+              params: [at, json, m.seq, userId, m.conversationId],
+              partition,
+            },
+          ];
+    });
   }
 
   /** Moves a user's read marker; USING TIMESTAMP seq keeps the highest marker whatever the order of writes. */
   async markRead(userId: string, conversationId: string, seq: number): Promise<void> {
+    const r = await this.markReadStatement(userId, conversationId, seq);
+    await this.cql.execute(r.query, r.params);
+  }
+
+  async markReadStatement(userId: string, conversationId: string, seq: number): Promise<KeyedStatement> {
     const t = await this.t();
-    await this.cql.execute(
-      `UPDATE ${t.conversationsByUser} USING TIMESTAMP ? SET read_up_to_seq = ? WHERE user_id = ? AND conversation_id = ?`,
-      [Math.floor(seq), seq, userId, conversationId],
-    );
+    return {
+      query: `UPDATE ${t.conversationsByUser} USING TIMESTAMP ? SET read_up_to_seq = ? WHERE user_id = ? AND conversation_id = ?`,
+      params: [Math.floor(seq), seq, userId, conversationId],
+      partition: `${t.conversationsByUser}/${userId}`,
+    };
   }
 
   /** Each user's read marker (seq) in a conversation; 0 when they have read nothing. */

@@ -79,6 +79,14 @@ export function conversationsTablesDdl(version: number): string[] {
   mentions set<text>,
   quote text,
   media text,
+  edited_at timestamp,
+  deleted text,
+  hidden_for set<text>,
+  reactions map<text, text>,
+  forward_count int,
+  location text,
+  withheld_from set<text>,
+  expires_at timestamp,
   PRIMARY KEY ((conversation_id, bucket), seq)
 ) WITH CLUSTERING ORDER BY (seq DESC)`,
     `CREATE TABLE IF NOT EXISTS ${t.messagesById} (
@@ -86,6 +94,7 @@ export function conversationsTablesDdl(version: number): string[] {
   message_id bigint,
   seq bigint,
   sender_user_id text,
+  stream_seq bigint,
   PRIMARY KEY ((conversation_id, message_id))
 )`,
     `CREATE TABLE IF NOT EXISTS ${t.clientMessages} (

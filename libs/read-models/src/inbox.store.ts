@@ -2,7 +2,7 @@ import type { types as cqlTypes } from 'cassandra-driver';
 import { ttlOrNone, type CqlClient } from '#libs/cassandra';
 import type { LogPosition } from './entry-id.js';
 
-export type InboxEntryKind = 'message' | 'receipt';
+export type InboxEntryKind = 'message' | 'receipt' | 'update';
 
 /** Positions per IN list: one statement per partition and chunk, never one per entry. */
 const IN_CHUNK = 100;

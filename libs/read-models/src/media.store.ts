@@ -141,6 +141,14 @@ export class MediaStore {
     );
   }
 
+  /** The message was deleted for everyone: it no longer keeps the media (nor lets anyone download it). */
+  async forgetMessage(mediaId: string, conversationId: string, messageId: string): Promise<void> {
+    await this.cql.execute(
+      'DELETE FROM media_messages WHERE media_id = ? AND conversation_id = ? AND message_id = ?',
+      [mediaId, conversationId, messageId],
+    );
+  }
+
   async messages(mediaId: string): Promise<MediaMessageRow[]> {
     const rs = await this.cql.execute('SELECT * FROM media_messages WHERE media_id = ?', [mediaId]);
     return rs.rows.map((r) => ({

@@ -1,5 +1,6 @@
 import type { CqlClient } from '#libs/cassandra';
 import { newPersonalKey, PersonalDataForgottenError, type PersonalKeyStore } from '#libs/events';
+import { BoundedMap } from '#libs/platform';
 
 /** A cached answer: the key, or `null` once the user was forgotten. */
 interface Cached {
@@ -22,13 +23,15 @@ const DEFAULT_CACHE: PersonalKeyCacheOptions = { ttlMs: 10_000, maxEntries: 10_0
  * drop a forgotten user's cached key on the core NATS notice (`evict`), and within `ttlMs` in any case.
  */
 export class CassandraPersonalKeyStore implements PersonalKeyStore {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache: BoundedMap<string, Cached>;
 
   constructor(
     private readonly cql: CqlClient,
     private readonly options: PersonalKeyCacheOptions = DEFAULT_CACHE,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.cache = new BoundedMap(options.maxEntries);
+  }
 
   async keyFor(userId: string): Promise<Uint8Array> {
     const known = await this.lookup(userId);
@@ -113,9 +116,6 @@ export class CassandraPersonalKeyStore implements PersonalKeyStore {
   }
 
   private remember(userId: string, key: Uint8Array | null): void {
-    this.cache.delete(userId);
     this.cache.set(userId, { key, until: this.now() + this.options.ttlMs });
-    if (this.cache.size > this.options.maxEntries)
-      this.cache.delete(this.cache.keys().next().value as string);
   }
 }

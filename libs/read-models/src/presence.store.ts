@@ -1,5 +1,6 @@
 import type { CqlClient } from '#libs/cassandra';
 import { DEFAULT_PRIVACY, type PresenceAudience, type PrivacySettings } from '#libs/domain';
+import { ContactSetStore } from './contact-set.store.js';
 import { conversationsTables } from './conversations-tables.js';
 import { versionOf, type VersionSource } from './read-model-versions.js';
 
@@ -10,10 +11,14 @@ const audience = (v: unknown, fallback: PresenceAudience): PresenceAudience =>
 /** Last seen and privacy settings per user (last_seen_by_user, privacy_by_user), and who a user's contacts are. */
 export class PresenceStore {
   /** `versions`: contacts come from conversations_by_user of the version readers are switched to. */
+  private readonly sets: ContactSetStore;
+
   constructor(
     private readonly cql: CqlClient,
     private readonly versions?: VersionSource,
-  ) {}
+  ) {
+    this.sets = new ContactSetStore(cql);
+  }
 
   /** USING TIMESTAMP of the last seen: the latest last seen wins whatever the order of writes. */
   async recordLastSeen(userId: string, lastSeen: Date): Promise<void> {
@@ -63,11 +68,19 @@ export class PresenceStore {
   }
 
   /**
-   * A user's contacts for presence privacy: the people they sent a message to in a direct conversation
-   * (contacts_by_user, written by the projector from MessageSent). Sharing a conversation is not enough:
-   * anyone may open a direct chat with anyone, and anyone may be added to a group.
+   * A user's contacts for every privacy setting: their own contact set (the accounts their address book
+   * names, contact_sets). A user whose client never sent an address book keeps the relation that served
+   * before it existed (the people they sent a message to in a direct conversation, contacts_by_user), so
+   * nobody's audience changes under them until their client uploads one.
    */
   async contacts(userId: string): Promise<Set<string>> {
+    // Both at once: a presence answer waits on this, and a second round trip in a row would show.
+    const [own, legacy] = await Promise.all([this.sets.get(userId), this.legacyContacts(userId)]);
+    return own.synced ? new Set(own.contactIds) : legacy;
+  }
+
+  /** Before address books: whom the user wrote to in a direct conversation (contacts_by_user, migration 010). */
+  private async legacyContacts(userId: string): Promise<Set<string>> {
     const t = conversationsTables(await versionOf(this.versions, 'conversations'));
     const rs = await this.cql.execute(
       `SELECT contact_id FROM ${t.contactsByUser} WHERE user_id = ?`,

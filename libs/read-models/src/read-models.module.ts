@@ -8,14 +8,41 @@ import { GroupStore } from './group.store.js';
 import { InboxStore } from './inbox.store.js';
 import { MediaStore } from './media.store.js';
 import { PresenceStore } from './presence.store.js';
+import { ProfileStore } from './profile.store.js';
+import { ContactSetStore } from './contact-set.store.js';
+import { ReportStore } from './report.store.js';
+import { AccountGenerationStore } from './account-generation.store.js';
 import { PushSettingsStore } from './push-settings.store.js';
 import { ReadModelVersions } from './read-model-versions.js';
 import { ReceiptStore } from './receipt.store.js';
 import { TimelineStore } from './timeline.store.js';
+import { MessageActionStore } from './message-action.store.js';
+import { ConversationPrefsStore } from './conversation-prefs.store.js';
+import { E2eKeyStore } from './e2e-key.store.js';
+import { MessageExpiryStore } from './message-expiry.store.js';
 
-const stores = [InboxStore, MediaStore, PushSettingsStore];
+const stores = [
+  InboxStore,
+  MediaStore,
+  PushSettingsStore,
+  ProfileStore,
+  ContactSetStore,
+  ReportStore,
+  AccountGenerationStore,
+  E2eKeyStore,
+  ConversationPrefsStore,
+  MessageExpiryStore,
+];
 /** Stores of read models `chatctl rebuild` can version: they follow `read_model_versions`. */
-const versioned = [DeviceStore, TimelineStore, ConversationStore, ReceiptStore, GroupStore, PresenceStore];
+const versioned = [
+  DeviceStore,
+  TimelineStore,
+  ConversationStore,
+  ReceiptStore,
+  GroupStore,
+  PresenceStore,
+  MessageActionStore,
+];
 
 /** The read-model stores over the Cassandra client (requires CassandraModule). */
 @Global()

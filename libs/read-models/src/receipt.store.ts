@@ -1,5 +1,6 @@
 import type { CqlClient } from '#libs/cassandra';
 import { conversationsTables, type ConversationsTables } from './conversations-tables.js';
+import type { KeyedStatement } from './keyed-statement.js';
 import { versionOf, type VersionSource } from './read-model-versions.js';
 
 /**
@@ -9,6 +10,12 @@ import { versionOf, type VersionSource } from './read-model-versions.js';
  * rebuild converges on the same rows. A later delete (forget, TTL) still wins over them.
  */
 const eventTime = (at: Date): number => at.getTime() * 1000;
+
+/**
+ * Rows per unlogged batch: a large group's flush names hundreds of members for one message, and
+ * Cassandra warns above 5 KiB and refuses above 50 KiB of batch (about 120 bytes a row here).
+ */
+const ROWS_PER_BATCH = 32;
 
 /** Per recipient delivered / read times (message_status). */
 export class ReceiptStore {
@@ -25,29 +32,81 @@ export class ReceiptStore {
     return conversationsTables(await versionOf(this.versions, 'conversations'));
   }
 
+  /**
+   * Delivered times of many (message, member) pairs: the rows of one message share its partition and go
+   * in one unlogged batch; different messages are written concurrently.
+   */
   async delivered(
     conversationId: string,
-    messageIds: readonly string[],
-    userId: string,
+    rows: ReadonlyArray<{ readonly messageId: string; readonly userId: string }>,
     at: Date,
   ): Promise<void> {
     const t = await this.t();
+    const byMessage = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const users = byMessage.get(r.messageId);
+      if (users) users.add(r.userId);
+      else byMessage.set(r.messageId, new Set([r.userId]));
+    }
+    const batches = [...byMessage].flatMap(([messageId, users]) => {
+      const statements = [...users].map((userId) =>
+        this.deliveredStatementAt(t, conversationId, messageId, userId, at),
+      );
+      const out: Array<typeof statements> = [];
+      for (let i = 0; i < statements.length; i += ROWS_PER_BATCH)
+        out.push(statements.slice(i, i + ROWS_PER_BATCH));
+      return out;
+    });
     await Promise.all(
-      messageIds.map((id) =>
-        this.cql.execute(
-          `UPDATE ${t.messageStatus} USING TIMESTAMP ? SET delivered_at = ? WHERE conversation_id = ? AND message_id = ? AND user_id = ?`,
-          [eventTime(at), at, conversationId, id, userId],
-        ),
+      batches.map((statements) =>
+        statements.length === 1
+          ? this.cql.execute(statements[0]!.query, statements[0]!.params)
+          : this.cql.batch(statements, { prepare: true, logged: false }),
       ),
     );
   }
 
+  /** One (message, member) delivered time, for a bulk writer. */
+  async deliveredStatement(
+    conversationId: string,
+    messageId: string,
+    userId: string,
+    at: Date,
+  ): Promise<KeyedStatement> {
+    return this.deliveredStatementAt(await this.t(), conversationId, messageId, userId, at);
+  }
+
+  private deliveredStatementAt(
+    t: ConversationsTables,
+    conversationId: string,
+    messageId: string,
+    userId: string,
+    at: Date,
+  ): KeyedStatement {
+    return {
+      query: `UPDATE ${t.messageStatus} USING TIMESTAMP ? SET delivered_at = ? WHERE conversation_id = ? AND message_id = ? AND user_id = ?`,
+      params: [eventTime(at), at, conversationId, messageId, userId],
+      partition: `${t.messageStatus}/${conversationId}/${messageId}`,
+    };
+  }
+
   async read(conversationId: string, messageId: string, userId: string, at: Date): Promise<void> {
+    const r = await this.readStatement(conversationId, messageId, userId, at);
+    await this.cql.execute(r.query, r.params);
+  }
+
+  async readStatement(
+    conversationId: string,
+    messageId: string,
+    userId: string,
+    at: Date,
+  ): Promise<KeyedStatement> {
     const t = await this.t();
-    await this.cql.execute(
-      `UPDATE ${t.messageStatus} USING TIMESTAMP ? SET read_at = ? WHERE conversation_id = ? AND message_id = ? AND user_id = ?`,
-      [eventTime(at), at, conversationId, messageId, userId],
-    );
+    return {
+      query: `UPDATE ${t.messageStatus} USING TIMESTAMP ? SET read_at = ? WHERE conversation_id = ? AND message_id = ? AND user_id = ?`,
+      params: [eventTime(at), at, conversationId, messageId, userId],
+      partition: `${t.messageStatus}/${conversationId}/${messageId}`,
+    };
   }
 
   async status(
@@ -72,11 +131,22 @@ export class ReceiptStore {
 
   /** A member read up to this seq (a marker per read, so older messages keep their first read time). */
   async readMarker(conversationId: string, userId: string, seq: number, at: Date): Promise<void> {
+    const r = await this.readMarkerStatement(conversationId, userId, seq, at);
+    await this.cql.execute(r.query, r.params);
+  }
+
+  async readMarkerStatement(
+    conversationId: string,
+    userId: string,
+    seq: number,
+    at: Date,
+  ): Promise<KeyedStatement> {
     const t = await this.t();
-    await this.cql.execute(
-      `INSERT INTO ${t.readMarkers} (conversation_id, user_id, seq, read_at) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
-      [conversationId, userId, seq, at, eventTime(at)],
-    );
+    return {
+      query: `INSERT INTO ${t.readMarkers} (conversation_id, user_id, seq, read_at) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
+      params: [conversationId, userId, seq, at, eventTime(at)],
+      partition: `${t.readMarkers}/${conversationId}/${userId}`,
+    };
   }
 
   /** When a member first read up to or past this seq, if they have. */

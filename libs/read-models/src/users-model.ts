@@ -33,8 +33,23 @@ export async function applyToUsersModel(
     case 'ConversationMuted':
     case 'ConversationUnmuted':
     case 'NotificationPreviewSet':
+    case 'IdentityKeyChanged':
     case 'PrivacySettingsChanged':
-      return; // notification and privacy settings are read models of their own
+    case 'ProfileNameChanged':
+    case 'ProfileAboutChanged':
+    case 'ProfileAvatarChanged':
+    case 'ProfilePrivacyChanged':
+    case 'ContactsAdded':
+    case 'ContactsRemoved':
+    case 'ConversationArchived':
+    case 'ConversationPinned':
+    case 'MessageStarred':
+    case 'UserBlocked':
+    case 'UserUnblocked':
+    case 'UserReported':
+    case 'ReportResolved':
+    case 'AccountDeleted': // its DeviceRemoved events came before it; UserForgotten scrubs the rest
+      return; // notification, privacy and profile settings are read models of their own
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

@@ -1,2 +1,3 @@
 export * from './redis.module.js';
 export * from './user-keys.js';
+export * from './session-scrubber.js';

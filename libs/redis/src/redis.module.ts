@@ -33,6 +33,25 @@ export function createRedis(
   return redis;
 }
 
+/** How long the app waits at start for Redis before it goes on (and /readyz says Redis is down). */
+const CONNECT_WAIT_MS = 10_000;
+
+/**
+ * Resolves once the client is ready, or after `ms`: with the offline queue off, a command sent while the
+ * connection is still opening fails at once, and modules send some at start (the worker-id lease).
+ */
+function connected(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 @Injectable()
 export class RedisHealthIndicator implements HealthIndicator {
   readonly name = 'redis';
@@ -56,14 +75,16 @@ export class RedisModule implements OnApplicationShutdown {
         {
           provide: REDIS,
           inject: [LOGGER],
-          useFactory: (logger: Logger) => {
+          useFactory: async (logger: Logger) => {
             let lastLog = 0;
-            return createRedis(config, connectionName, (err) => {
+            const redis = createRedis(config, connectionName, (err) => {
               // One line per 10 s while Redis is down, not one per reconnect attempt.
               if (Date.now() - lastLog < 10_000) return;
               lastLog = Date.now();
               logger.warn({ err: err.message }, 'redis connection error; reconnecting');
             });
+            await connected(redis, CONNECT_WAIT_MS);
+            return redis;
           },
         },
         RedisHealthIndicator,

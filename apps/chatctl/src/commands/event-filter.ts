@@ -18,9 +18,19 @@ export function involvesUser(event: ChatEvent, userId: string): boolean {
       return event.data.by === userId || event.data.userId === userId;
     case 'GroupInfoChanged':
     case 'GroupSettingsChanged':
+    case 'DisappearingTimerChanged':
       return event.data.changedBy === userId;
+    case 'MessageExpired':
+      return false; // the server's: it names no user
+    case 'SecurityCodeChanged':
+      return event.data.userId === userId;
     case 'MessageDelivered':
+      return event.data.deliveries.some((d) => d.userId === userId);
     case 'MessageRead':
+    case 'MessageEdited':
+    case 'MessageDeleted':
+    case 'MessageHidden':
+    case 'MessageReacted':
     case 'UserRegistered':
     case 'DeviceAdded':
     case 'DeviceRemoved':
@@ -29,11 +39,28 @@ export function involvesUser(event: ChatEvent, userId: string): boolean {
     case 'ConversationMuted':
     case 'ConversationUnmuted':
     case 'NotificationPreviewSet':
+    case 'IdentityKeyChanged':
     case 'PrivacySettingsChanged':
+    case 'ProfileNameChanged':
+    case 'ProfileAboutChanged':
+    case 'ProfileAvatarChanged':
+    case 'ProfilePrivacyChanged':
+    case 'ContactsAdded':
+    case 'ContactsRemoved':
+    case 'ConversationArchived':
+    case 'ConversationPinned':
+    case 'MessageStarred':
     case 'UserCameOnline':
     case 'UserWentOffline':
     case 'UserForgotten':
+    case 'ReportResolved':
+    case 'AccountDeleted':
       return event.data.userId === userId;
+    case 'UserBlocked':
+    case 'UserUnblocked':
+      return event.data.userId === userId || event.data.blockedUserId === userId;
+    case 'UserReported':
+      return event.data.userId === userId || event.data.reportedUserIds.includes(userId);
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

@@ -17,7 +17,7 @@ import { KeyedLanes } from './rebuild/keyed-lanes.js';
 import { UsageError } from '../cli/usage-error.js';
 import { rebuildConversations } from './rebuild/rebuild-conversations.js';
 
-export const rebuildUsage = `chatctl rebuild users|conversations [--by <who>]
+export const rebuildUsage = `chatctl rebuild users|conversations [--by <who>] [--per-event]
   replays the log into new versioned tables (<table>_v<n>) while the system runs, with progress and
   ETA on stderr; once caught up it switches readers (gateway, projector) over through
   read_model_versions; the old tables serve until then.
@@ -27,7 +27,9 @@ export const rebuildUsage = `chatctl rebuild users|conversations [--by <who>]
     conversation_members and group_info. Not rebuilt, and left as they are: device inboxes and cursors
     (delivery state: acks delete entries, so a replay would redeliver), media rows (lifecycle: a replay
     would make opened view-once media pending again), presence. It delivers nothing. In transient
-    retention the log holds the window only, and so does the rebuilt model.`;
+    retention the log holds the window only, and so does the rebuilt model. The first pass folds direct
+    conversations in memory and writes them in unlogged batches per partition; groups, and every later
+    pass, go through the live projection event by event (--per-event: everything does).`;
 
 const IN_FLIGHT = 256;
 
@@ -119,7 +121,7 @@ async function rebuildUsers(client: NatsClient, cql: CqlClient, by: string): Pro
 export async function runRebuild(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { by: { type: 'string', default: 'chatctl' } },
+    options: { by: { type: 'string', default: 'chatctl' }, 'per-event': { type: 'boolean', default: false } },
     allowPositionals: true,
     strict: true,
   });
@@ -134,7 +136,7 @@ export async function runRebuild(argv: string[]): Promise<void> {
     await withNats('rebuild', (client) =>
       projection === 'users'
         ? rebuildUsers(client, cql, values.by)
-        : rebuildConversations(client, cql, retention, values.by),
+        : rebuildConversations(client, cql, retention, values.by, { perEvent: values['per-event'] }),
     );
   } finally {
     await cql.shutdown();

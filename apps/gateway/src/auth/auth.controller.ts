@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Ip, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Redis } from 'ioredis';
+import { checkDisplayName } from '#libs/domain';
 import { REDIS } from '#libs/redis';
 import { ApiError } from '../http/api-error.js';
 import { RouteLimits } from '../http/route-limits.js';
@@ -10,7 +11,7 @@ import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG } from '../tokens.js';
 import { LinkDeviceDto, RefreshDto, RequestCodeDto, VerifyCodeDto } from './auth.dto.js';
 import { TokenService, type TokenPair } from './token.service.js';
-import { userIdForPhone } from './user-identity.js';
+import { PhoneAccounts } from './phone-accounts.js';
 import { VerificationCodeService } from './verification-code.service.js';
 import { DecideUserCommand } from '../aggregates/decide-user.handler.js';
 
@@ -24,6 +25,7 @@ export class AuthController {
     private readonly tokens: TokenService,
     private readonly commands: CommandBus,
     private readonly limits: RouteLimits,
+    private readonly accounts: PhoneAccounts,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
@@ -40,8 +42,15 @@ export class AuthController {
   @HttpCode(200)
   async verify(@Body() body: unknown): Promise<TokenPair> {
     const dto = validateDto(VerifyCodeDto, body);
+    // Checked before the code is spent: a bad name must not cost the user a new code.
+    const name = dto.displayName !== undefined ? checkDisplayName(dto.displayName) : undefined;
+    if (name && !name.ok)
+      throw new ApiError('VALIDATION_FAILED', `displayName: ${name.problem}`, {
+        fields: [{ field: 'displayName', problem: name.problem }],
+      });
     await this.codes.verify(dto.phone, dto.code);
-    const userId = userIdForPhone(dto.phone, this.config.PHONE_HASH_SECRET);
+    // A number whose account was deleted signs up as a new account (issue 18).
+    const userId = await this.accounts.forSignIn(dto.phone);
     const deviceId = newDeviceId();
     const { events } = await this.commands.execute(
       new DecideUserCommand(userId, {
@@ -50,6 +59,7 @@ export class AuthController {
         phone: dto.phone,
         deviceId,
         deviceName: dto.deviceName,
+        ...(dto.displayName !== undefined ? { displayName: dto.displayName } : {}),
       }),
     );
     for (const e of events) {

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { primaryDevice } from '#libs/domain';
 import { LiveDeliveryBus, UserCommandHandler } from '#libs/nats';
 import { REDIS } from '#libs/redis';
+import { E2eKeyStore } from '#libs/read-models';
 import { ApiError } from '../http/api-error.js';
 import { RouteLimits } from '../http/route-limits.js';
 import type { AuthConfig } from '../gateway.config.js';
@@ -27,6 +28,7 @@ export class DevicesController {
     private readonly limits: RouteLimits,
     @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly e2eKeys: E2eKeyStore,
   ) {}
 
   @Get()
@@ -68,6 +70,8 @@ export class DevicesController {
     );
     await this.tokens.revokeDevice({ userId: me.userId, deviceId });
     // Close its sockets now, wherever they are; the projector drops its inbox.
-    this.live.publish(me.userId, { kind: 'revoke', deviceIds: [deviceId] });
+    this.live.revoke(me.userId, [deviceId]);
+    // Its E2E keys are no longer handed out (E2E sends stop expecting it as soon as it is removed).
+    await this.e2eKeys.removeDevice(me.userId, deviceId);
   }
 }

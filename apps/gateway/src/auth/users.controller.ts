@@ -1,13 +1,11 @@
-import { Body, Controller, HttpCode, Inject, Ip, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import { DeviceStore } from '#libs/read-models';
 import { RouteLimits } from '../http/route-limits.js';
 import { validateDto } from '../http/validate-body.js';
-import type { AuthConfig } from '../gateway.config.js';
-import { AUTH_CONFIG } from '../tokens.js';
 import { LookupDto } from './auth.dto.js';
 import { CurrentDevice, DeviceAuthGuard } from './device-auth.guard.js';
 import type { DeviceIdentity } from './token.service.js';
-import { userIdForPhone } from './user-identity.js';
+import { PhoneAccounts } from './phone-accounts.js';
 
 /** Contact discovery: which of these phone numbers have an account. */
 @Controller('v1/users')
@@ -16,7 +14,7 @@ export class UsersController {
   constructor(
     private readonly devices: DeviceStore,
     private readonly limits: RouteLimits,
-    @Inject(AUTH_CONFIG) private readonly config: Readonly<AuthConfig>,
+    private readonly accounts: PhoneAccounts,
   ) {}
 
   @Post('lookup')
@@ -29,10 +27,8 @@ export class UsersController {
     const { phones } = validateDto(LookupDto, body);
     const unique = [...new Set(phones)];
     await this.limits.lookup(me.userId, ip, unique.length);
-    const candidates = unique.map((phone) => ({
-      phone,
-      userId: userIdForPhone(phone, this.config.PHONE_HASH_SECRET),
-    }));
+    const ids = await this.accounts.current(unique);
+    const candidates = unique.map((phone) => ({ phone, userId: ids.get(phone)! }));
     const found = await Promise.all(
       candidates.map(async (c) => ((await this.devices.userExists(c.userId)) ? c : undefined)),
     );

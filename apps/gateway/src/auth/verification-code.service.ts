@@ -7,7 +7,6 @@ import type { AuthConfig } from '../gateway.config.js';
 import { AUTH_CONFIG, CODE_SENDER } from '../tokens.js';
 import type { CodeSender } from './code-sender.js';
 
-const MAX_CODES_PER_HOUR = 5;
 const digest = (code: string): Buffer => createHash('sha256').update(code).digest();
 
 /** One-time phone verification codes: expire, limited guesses, limited sends per hour. */
@@ -26,9 +25,10 @@ export class VerificationCodeService {
       .expire(`vcsend:${phone}`, 3600, 'NX')
       .exec();
     const count = Number(sends?.[0]?.[1] ?? 0);
-    if (count > MAX_CODES_PER_HOUR) {
+    const max = this.config.CODE_REQUESTS_PER_PHONE_PER_HOUR;
+    if (count > max) {
       const ttl = await this.redis.ttl(`vcsend:${phone}`);
-      throw new ApiError('RATE_LIMITED', `at most ${MAX_CODES_PER_HOUR} codes per hour for a phone number`, {
+      throw new ApiError('RATE_LIMITED', `at most ${max} codes per hour for a phone number`, {
         retryAfterSeconds: Math.max(ttl, 1),
       });
     }
@@ -39,7 +39,13 @@ export class VerificationCodeService {
       .set(`vc:${phone}`, digest(code).toString('base64'), 'EX', ttl)
       .del(`vcatt:${phone}`)
       .exec();
-    await this.sender.send(phone, code);
+    try {
+      await this.sender.send(phone, code);
+    } catch (err) {
+      // Nobody got this code: it must not stay valid (the attempt still counts against the limits).
+      await this.redis.del(`vc:${phone}`);
+      throw err;
+    }
     return { expiresInSeconds: ttl };
   }
 

@@ -6,6 +6,7 @@ import type { GroupChangeResult } from '#libs/protocol';
 import type { GroupsConfig } from '../gateway.config.js';
 import { ApiError, accepted } from '../http/api-error.js';
 import { MessageIdService } from '../ids/message-id.service.js';
+import { BlockDirectory } from '../safety/block-directory.js';
 import { GROUPS_CONFIG } from '../tokens.js';
 
 const EXISTS_CONCURRENCY = 64;
@@ -20,6 +21,7 @@ export class GroupCommands {
     private readonly conversations: ConversationCommandHandler,
     private readonly users: UserCommandHandler,
     private readonly ids: MessageIdService,
+    private readonly blocks: BlockDirectory,
     @Inject(GROUPS_CONFIG) readonly config: Readonly<GroupsConfig>,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -34,8 +36,18 @@ export class GroupCommands {
     return { conversationId, version: acks.at(-1)?.seq ?? 0 };
   }
 
-  /** NOT_FOUND naming every id that is no account, before a group takes them in. */
-  async requireUsers(userIds: readonly string[]): Promise<void> {
+  /**
+   * NOT_FOUND naming every id that is no account, before a group takes them in; BLOCKED naming those who
+   * blocked `by`, the member adding them (issue 18: a blocked user cannot add the blocker to groups).
+   */
+  async requireUsers(userIds: readonly string[], by?: string): Promise<void> {
+    await this.requireAccounts(userIds);
+    if (by === undefined) return;
+    for (let i = 0; i < userIds.length; i += EXISTS_CONCURRENCY)
+      await this.blocks.refuseBlockedBy(by, userIds.slice(i, i + EXISTS_CONCURRENCY));
+  }
+
+  private async requireAccounts(userIds: readonly string[]): Promise<void> {
     const missing: string[] = [];
     for (let i = 0; i < userIds.length; i += EXISTS_CONCURRENCY) {
       const batch = userIds.slice(i, i + EXISTS_CONCURRENCY);

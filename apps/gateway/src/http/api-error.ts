@@ -16,6 +16,16 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   GROUP_FULL: 409,
   PRESENCE_HIDDEN: 403,
   USER_FORGOTTEN: 403,
+  PROFILE_NAME_REQUIRED: 403,
+  CONTACT_LIMIT: 409,
+  NOT_THE_SENDER: 403,
+  ACTION_WINDOW_OVER: 409,
+  FORWARDED_MANY_TIMES: 409,
+  PIN_LIMIT: 409,
+  MEDIA_TOO_LONG: 413,
+  BLOCKED: 403,
+  BLOCK_LIMIT: 409,
+  CODE_NOT_SENT: 502,
   NOT_FOUND: 404,
   DEVICE_LIMIT: 409,
   RATE_LIMITED: 429,
@@ -26,6 +36,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   MEDIA_NOT_READY: 409,
   MEDIA_NOT_ACCESSIBLE: 403,
   MEDIA_GONE: 410,
+  E2E_DEVICES_MISMATCH: 409,
+  SENDER_KEY_STALE: 409,
+  IDENTITY_KEY_MISMATCH: 409,
+  E2E_REQUIRED: 409,
 };
 
 /** An expected failure with a stable code; the edge maps it to an HTTP status or an error frame. */

@@ -38,6 +38,13 @@ export class MessageIdService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    await this.lease();
+    this.timer = setInterval(() => void this.renew(), RENEW_MS);
+    this.timer.unref();
+  }
+
+  /** Takes a free worker id (from a random start, so processes starting together spread out). */
+  private async lease(): Promise<void> {
     const start = Math.floor(Math.random() * (MAX_WORKER_ID + 1));
     for (let i = 0; i <= MAX_WORKER_ID; i++) {
       const id = (start + i) % (MAX_WORKER_ID + 1);
@@ -45,10 +52,9 @@ export class MessageIdService implements OnModuleInit, OnApplicationShutdown {
       if ((await this.redis.set(key, this.owner, 'PX', LEASE_MS, 'NX')) === 'OK') {
         this.key = key;
         this.validUntil = Date.now() + LEASE_MS;
+        // A new worker id starts its own sequence: ids minted under it cannot meet the earlier ones.
         this.generator = new SnowflakeGenerator(id, () => this.clock.now().getTime());
         this.logger.info({ workerId: id }, 'snowflake worker id leased');
-        this.timer = setInterval(() => void this.renew(), RENEW_MS);
-        this.timer.unref();
         return;
       }
     }
@@ -58,8 +64,20 @@ export class MessageIdService implements OnModuleInit, OnApplicationShutdown {
   private async renew(): Promise<void> {
     try {
       const ok = await this.redis.eval(RENEW_SCRIPT, 1, this.key, this.owner, String(LEASE_MS));
-      if (ok === 1) this.validUntil = Date.now() + LEASE_MS;
-      else this.logger.error({ key: this.key }, 'worker id lease lost; minting stops');
+      if (ok === 1) {
+        this.validUntil = Date.now() + LEASE_MS;
+        return;
+      }
+      // The key is gone (Redis restarted empty) or another holds it: minting stops until a worker id is
+      // leased again. Taking the same id back is safe only if nobody took it meanwhile (NX says so).
+      this.validUntil = 0;
+      if ((await this.redis.set(this.key, this.owner, 'PX', LEASE_MS, 'NX')) === 'OK') {
+        this.validUntil = Date.now() + LEASE_MS;
+        this.logger.warn({ key: this.key }, 'worker id lease lost (Redis emptied?); taken back');
+        return;
+      }
+      this.logger.error({ key: this.key }, 'worker id lease taken by another process; leasing a new one');
+      await this.lease();
     } catch (err) {
       this.logger.warn(
         { err: err instanceof Error ? err.message : String(err) },

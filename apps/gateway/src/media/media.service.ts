@@ -39,7 +39,12 @@ export class MediaService implements OnModuleInit {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.verifier = new UploadVerifier(objects, media);
+    this.verifier = new UploadVerifier(objects, media, config.MEDIA_MAX_VIDEO_SECONDS);
+  }
+
+  /** The longest video a message may declare (MEDIA_MAX_VIDEO_SECONDS). */
+  get maxVideoSeconds(): number {
+    return this.config.MEDIA_MAX_VIDEO_SECONDS;
   }
 
   /** Creates the bucket when missing; S3 being down must not stop the chat, so this only warns. */
@@ -52,7 +57,8 @@ export class MediaService implements OnModuleInit {
   }
 
   async createSlot(me: DeviceIdentity, req: CreateUploadDto): Promise<UploadSlot> {
-    if (!typeAllowed(req.kind, req.contentType)) {
+    // End-to-end encrypted bytes are the client's business (issue 17): no type check, the size limit holds.
+    if (req.encrypted !== true && !typeAllowed(req.kind, req.contentType)) {
       throw new ApiError('MEDIA_TYPE_NOT_ALLOWED', `${req.contentType} is not allowed for ${req.kind}`, {
         kind: req.kind,
         contentType: req.contentType,

@@ -4,6 +4,7 @@ import type { ObjectStore } from '#libs/s3';
 import { ApiError } from '../http/api-error.js';
 import { programInside } from './executable-containers.js';
 import { sniff, SNIFF_BYTES, typeMatches } from './magic-numbers.js';
+import { ISO_BMFF_TYPES, isoBmffDurationSeconds } from './video-duration.js';
 import type { UploadedPartDto } from './media.dto.js';
 
 /**
@@ -15,6 +16,8 @@ export class UploadVerifier {
   constructor(
     private readonly objects: ObjectStore,
     private readonly media: MediaStore,
+    /** The longest video, in seconds, its container header may declare. */
+    private readonly maxVideoSeconds: number = Infinity,
   ) {}
 
   /**
@@ -59,6 +62,26 @@ export class UploadVerifier {
       });
     }
     if (!row.encrypted) await this.checkType(row, first);
+    if (!row.encrypted && row.kind === 'video') await this.checkDuration(row, first);
+  }
+
+  /** A video whose container header declares more than the cap is refused (others go by what is declared). */
+  private async checkDuration(row: MediaRow, first: Buffer): Promise<void> {
+    const detected = sniff(first)?.detected;
+    if (!detected || !ISO_BMFF_TYPES.has(detected)) return;
+    const seconds = await isoBmffDurationSeconds(row.size, (start, end) =>
+      this.objects.readRange(row.objectKey, start, end),
+    );
+    if (seconds === undefined || seconds <= this.maxVideoSeconds) return;
+    await this.refuse(row);
+    throw new ApiError(
+      'MEDIA_TOO_LONG',
+      `the video is ${Math.ceil(seconds)} s; the limit is ${this.maxVideoSeconds} s`,
+      {
+        limit: this.maxVideoSeconds,
+        seconds,
+      },
+    );
   }
 
   /** The bytes must be what was declared, and no program, also not one inside a ZIP or OLE container. */

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { presenceVisibility, type PresenceVisibility, type PrivacySettings } from '#libs/domain';
+import { BoundedMap } from '#libs/platform';
 import { PresenceStore } from '#libs/read-models';
 import type { PresenceConfig } from '../gateway.config.js';
+import { BlockDirectory } from '../safety/block-directory.js';
 import { PRESENCE_CONFIG } from '../tokens.js';
 
 interface Cached<T> {
@@ -22,11 +24,12 @@ const CACHE_LIMIT = 100_000;
  */
 @Injectable()
 export class PresenceAccess {
-  private readonly privacyCache = new Map<string, Cached<PrivacySettings>>();
-  private readonly contactsCache = new Map<string, Cached<Set<string>>>();
+  private readonly privacyCache = new BoundedMap<string, Cached<PrivacySettings>>(CACHE_LIMIT);
+  private readonly contactsCache = new BoundedMap<string, Cached<Set<string>>>(CACHE_LIMIT);
 
   constructor(
     private readonly store: PresenceStore,
+    private readonly blocks: BlockDirectory,
     @Inject(PRESENCE_CONFIG) private readonly config: Readonly<PresenceConfig>,
   ) {}
 
@@ -34,16 +37,11 @@ export class PresenceAccess {
     return c !== undefined && Date.now() - c.at < this.config.PRESENCE_PRIVACY_CACHE_MS;
   }
 
-  private put<T>(cache: Map<string, Cached<T>>, key: string, value: Cached<T>): void {
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-    cache.set(key, value);
-  }
-
   /** A privacy setting known from the log (version = its stream sequence). */
   learnPrivacy(userId: string, settings: PrivacySettings, version: number): void {
     const known = this.privacyCache.get(userId);
     if (known && known.version > version) return;
-    this.put(this.privacyCache, userId, { value: settings, at: Date.now(), version });
+    this.privacyCache.set(userId, { value: settings, at: Date.now(), version });
   }
 
   async privacy(userId: string): Promise<PrivacySettings> {
@@ -51,7 +49,7 @@ export class PresenceAccess {
     if (known && this.fresh(known)) return known.value;
     const row = await this.store.privacy(userId);
     const latest = known && known.version > row.version ? known.value : row.settings;
-    this.put(this.privacyCache, userId, {
+    this.privacyCache.set(userId, {
       value: latest,
       at: Date.now(),
       version: Math.max(row.version, known?.version ?? 0),
@@ -63,17 +61,20 @@ export class PresenceAccess {
     const known = this.contactsCache.get(userId);
     if (known && this.fresh(known)) return known.value;
     const value = await this.store.contacts(userId);
-    this.put(this.contactsCache, userId, { value, at: Date.now(), version: 0 });
+    this.contactsCache.set(userId, { value, at: Date.now(), version: 0 });
     return value;
   }
 
   async visibility(viewerId: string, targetId: string): Promise<PresenceVisibility> {
     if (viewerId === targetId) return { online: true, lastSeen: true };
-    const [viewer, target, contacts] = await Promise.all([
+    const [viewer, target, contacts, blocked] = await Promise.all([
       this.privacy(viewerId),
       this.privacy(targetId),
       this.contacts(targetId),
+      this.blocks.blocks(targetId, viewerId),
     ]);
+    // Someone the target blocked sees neither, like a target who shows them to nobody.
+    if (blocked) return { online: false, lastSeen: false };
     return presenceVisibility({ viewerId, targetId, viewer, target, areContacts: contacts.has(viewerId) });
   }
 }

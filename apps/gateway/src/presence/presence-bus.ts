@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { presenceLiveSubject, typingSubject } from '#libs/events';
 import { NatsClient } from '#libs/nats';
-import type { PrivacySettingsView, TypingIndicator } from '#libs/protocol';
+import type { PrivacySettings } from '#libs/domain';
+import type { TypingIndicator } from '#libs/protocol';
 
 /** What travels on a user's live presence subject: a transition, or a privacy change to re-evaluate. */
 export interface PresenceLive {
@@ -11,7 +12,7 @@ export interface PresenceLive {
   /** ms since the epoch; with online: false. */
   readonly lastSeen?: number;
   /** The user's new privacy settings and their version (stream sequence), when they changed. */
-  readonly privacy?: { readonly settings: PrivacySettingsView; readonly version: number };
+  readonly privacy?: { readonly settings: PrivacySettings; readonly version: number };
 }
 
 function parse<T>(data: Uint8Array, valid: (v: Record<string, unknown>) => boolean): T | undefined {

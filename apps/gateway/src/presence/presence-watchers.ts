@@ -9,6 +9,7 @@ import type { DeviceConnection } from '../ws/device-connection.js';
 import { PresenceAccess } from './presence-access.js';
 import { PresenceBus, type PresenceLive } from './presence-bus.js';
 import { redact } from './presence-query.js';
+import { BlockDirectory } from '../safety/block-directory.js';
 
 interface Topic {
   readonly sub: Subscription;
@@ -35,6 +36,7 @@ export class PresenceWatchers {
     private readonly bus: PresenceBus,
     private readonly access: PresenceAccess,
     private readonly conversationStates: ConversationCommandHandler,
+    private readonly blocks: BlockDirectory,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -121,10 +123,12 @@ export class PresenceWatchers {
     if (!this.conversations.get(t.conversationId)?.watchers.size) return;
     void this.conversationStates
       .load(t.conversationId)
-      .then(({ state }) => {
+      .then(async ({ state }) => {
         for (const conn of this.conversations.get(t.conversationId)?.watchers ?? []) {
           if (conn.userId === t.userId && conn.deviceId === t.deviceId) continue; // not back to its sender
-          if (isMember(state, conn.userId)) conn.send({ type: 'typing', data: t });
+          // Between a blocker and the one they blocked, typing goes neither way.
+          if (isMember(state, conn.userId) && !(await this.blocks.between(conn.userId, t.userId)))
+            conn.send({ type: 'typing', data: t });
         }
       })
       .catch((err: unknown) =>

@@ -11,6 +11,7 @@ import { TokenService } from '../auth/token.service.js';
 import { ApiError } from '../http/api-error.js';
 import { PresenceTracker } from '../presence/presence-tracker.js';
 import { PresenceWatchers } from '../presence/presence-watchers.js';
+import { AckFlusher } from './ack-flusher.js';
 import { DeviceConnection } from './device-connection.js';
 import { DeviceSockets } from './device-sockets.js';
 import { FrameRouter } from './frame-router.js';
@@ -31,6 +32,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     private readonly presence: PresenceTracker,
     private readonly watchers: PresenceWatchers,
     private readonly deviceSockets: DeviceSockets,
+    private readonly acks: AckFlusher,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -56,7 +58,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
     }
     if (socket.readyState !== socket.OPEN) return;
     this.connections.set(socket, conn);
-    await this.sessions.add(conn);
+    this.sessions.add(conn);
     try {
       // Checked again now that an order to close the device's sockets would find this one: a session
       // ended between the first check and here was announced before this socket could hear it.
@@ -91,6 +93,10 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, On
         .catch((err: Error) => this.logger.debug({ err: err.message }, 'socket set not updated'));
       this.watchers.unwatch(conn);
       this.connections.delete(socket);
+      // Its acknowledgements flushed and its floor saved (the floor is kept in memory meanwhile).
+      this.acks
+        .closed(conn)
+        .catch((err: Error) => this.logger.debug({ err: err.message }, 'floor not saved on close'));
       // Another socket of the same device may still be here (a quick reconnect): then it stays.
       if (!this.sessions.all().some((c) => c.userId === conn.userId && c.deviceId === conn.deviceId))
         void this.presence.leave(conn.userId, conn.deviceId);

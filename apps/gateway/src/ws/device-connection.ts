@@ -1,13 +1,19 @@
 import type { WebSocket } from 'ws';
 import type { ServerFrame } from '#libs/protocol';
+import { BoundedMap } from '#libs/platform';
 
 /** What the gateway remembers of an entry it pushed, so an ack needs no lookup. */
 export interface SentEntry {
-  readonly kind: 'message' | 'receipt';
+  readonly kind: 'message' | 'receipt' | 'update';
   readonly conversationId: string;
   readonly messageId?: string;
   readonly senderUserId?: string;
+  /** Read from the inbox (a sync): its row is written, so an ack deletes it at once. */
+  readonly stored?: true;
 }
+
+/** A live frame goes to every recipient socket here (a group's to hundreds): serialized once. */
+const serialized = new WeakMap<ServerFrame, string>();
 
 const MAX_BUFFERED = 10_000;
 const MAX_REMEMBERED = 20_000;
@@ -19,7 +25,7 @@ const MAX_REMEMBERED = 20_000;
 export class DeviceConnection {
   private syncing = true;
   private buffered: Array<{ entryId: string; frame: ServerFrame }> = [];
-  readonly sent = new Map<string, SentEntry>();
+  readonly sent = new BoundedMap<string, SentEntry>(MAX_REMEMBERED);
 
   constructor(
     readonly userId: string,
@@ -30,7 +36,13 @@ export class DeviceConnection {
   ) {}
 
   send(frame: ServerFrame): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    let text = serialized.get(frame);
+    if (text === undefined) {
+      text = JSON.stringify(frame);
+      serialized.set(frame, text);
+    }
+    this.socket.send(text);
   }
 
   /** Sends an inbox entry now, or holds it while a sync is running. */
@@ -45,7 +57,6 @@ export class DeviceConnection {
   }
 
   deliver(entryId: string, frame: ServerFrame, entry: SentEntry): void {
-    if (this.sent.size >= MAX_REMEMBERED) this.sent.delete(this.sent.keys().next().value as string);
     this.sent.set(entryId, entry);
     this.send(frame);
   }

@@ -30,6 +30,11 @@ export class FairQueue<K> {
     return true;
   }
 
+  /** Tasks the key has waiting (not counting the one running). */
+  queued(key: K): number {
+    return this.queues.get(key)?.length ?? 0;
+  }
+
   /** Whether the key may queue another task. */
   hasRoom(key: K): boolean {
     return (this.queues.get(key)?.length ?? 0) < this.maxQueuedPerKey;

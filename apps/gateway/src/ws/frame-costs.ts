@@ -32,6 +32,28 @@ const BASE: Readonly<Record<RequestType, number>> = {
   'presence.subscribe': 1,
   'privacy.get': 1,
   'privacy.set': 2,
+  'profile.set': 2,
+  'profile.get': 1,
+  'profile.changes': 3,
+  // One timeline read of the message named, then one append.
+  'message.edit': 2,
+  'message.delete': 2,
+  'message.react': 2,
+  // Up to five sends and the source's timeline read.
+  'message.forward': 6,
+  // One load of the conversation's meta subject, then one append.
+  'conversation.set_disappearing': 2,
+  'conversation.archive': 1,
+  'conversation.pin': 1,
+  'message.star': 2,
+  // One timeline read per starred message listed.
+  'starred.list': 5,
+  // The image's header is read and the object copied inside the store.
+  'group.set_icon': 3,
+  'block.add': 2,
+  'block.remove': 2,
+  'block.list': 1,
+  'report.create': 5,
 };
 
 /** One more unit per this many rows or ids a frame asks for. */
@@ -64,6 +86,8 @@ function sizedCost(type: RequestType, data: unknown): number {
       return base + Math.floor(count(d.members, 100_000) / PER_UNIT.ids);
     case 'group.add_members':
       return base + Math.floor(count(d.userIds, 100_000) / PER_UNIT.ids);
+    case 'profile.get':
+      return base + Math.ceil(count(d.userIds, 100) / PER_UNIT.rows); // 100 users: 5
     default:
       return base;
   }

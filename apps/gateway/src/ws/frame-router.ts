@@ -12,6 +12,7 @@ import { LIMITS_CONFIG } from '../tokens.js';
 import { validateDto } from '../http/validate-body.js';
 import type { DeviceConnection } from './device-connection.js';
 import { FairQueue } from './fair-queue.js';
+import { laneOf, type SocketLane } from './frame-lanes.js';
 import { FrameCharges } from './frame-charges.js';
 import { SharedRateLimiter, type Refusal } from './rate-limiter.js';
 import { frameBindings, requireFrameHandlers, type FrameBinding } from './frame-handler.js';
@@ -57,13 +58,16 @@ const toBytes = (raw: RawData): Buffer =>
  * Every client frame goes through here: size, JSON, envelope and budget on arrival; then, in its turn,
  * DTO and the frame's command or query on @nestjs/cqrs's bus. Whatever happens, the client gets a
  * result or a structured error with its request id, and the socket lives on. Frames of one connection
- * are handled in order, one at a time; connections take turns (FairQueue), so a socket's backlog waits
- * behind itself, not in front of other sockets' frames. This is the protocol's part only: what a frame
+ * are handled in order, one at a time, within a lane (laneOf: sends per conversation, acks, pings, the
+ * rest), and its lanes side by side; lanes take turns (FairQueue), so a socket's backlog waits behind
+ * itself, not in front of other sockets' frames. This is the protocol's part only: what a frame
  * does is its handler's (ws/handlers, bound by @FrameHandler).
  */
 @Injectable()
 export class FrameRouter {
-  private readonly queue: FairQueue<DeviceConnection>;
+  private readonly queue: FairQueue<SocketLane>;
+  private readonly lanes = new WeakMap<DeviceConnection, Map<string, SocketLane>>();
+  private readonly maxQueuedPerSocket: number;
   private readonly frames;
   private readonly latency;
 
@@ -78,6 +82,7 @@ export class FrameRouter {
     metrics: MetricsService,
   ) {
     this.queue = new FairQueue(limits.MAX_FRAMES_IN_FLIGHT, limits.MAX_QUEUED_FRAMES_PER_SOCKET);
+    this.maxQueuedPerSocket = limits.MAX_QUEUED_FRAMES_PER_SOCKET;
     // A frame type of the protocol without a handler stops the gateway here, at boot.
     requireFrameHandlers(REQUEST_TYPES);
     this.frames = metrics.counter('chat_gateway_frames_total', 'Client frames by type and outcome', [
@@ -91,7 +96,7 @@ export class FrameRouter {
 
   onFrame(conn: DeviceConnection, raw: RawData, isBinary: boolean): void {
     const started = performance.now();
-    if (!this.queue.hasRoom(conn)) {
+    if (!this.hasRoom(conn)) {
       // The socket already has its maximum waiting: refused now, without a turn or a Redis round trip.
       const bytes = toBytes(raw);
       const id = !isBinary && bytes.length <= FRAME_LIMIT_BYTES ? readEnvelope(bytes).id : null;
@@ -108,12 +113,31 @@ export class FrameRouter {
       return;
     }
     const arrival = this.arrive(conn, raw, isBinary);
-    this.queue.push(conn, () => this.process(conn, arrival, started));
+    this.queue.push(
+      this.laneFor(conn, arrival.kind === 'request' ? laneOf(arrival.binding.type, arrival.data) : 'main'),
+      () => this.process(conn, arrival, started),
+    );
   }
 
   /** The socket closed: its waiting frames are dropped (nobody would read their answers). */
   forget(conn: DeviceConnection): void {
-    this.queue.drop(conn);
+    for (const key of this.lanes.get(conn)?.values() ?? []) this.queue.drop(key);
+    this.lanes.delete(conn);
+  }
+
+  /** The socket's waiting frames over all its lanes stay under the per-socket bound. */
+  private hasRoom(conn: DeviceConnection): boolean {
+    let queued = 0;
+    for (const key of this.lanes.get(conn)?.values() ?? []) queued += this.queue.queued(key);
+    return queued < this.maxQueuedPerSocket;
+  }
+
+  private laneFor(conn: DeviceConnection, lane: string): SocketLane {
+    let lanes = this.lanes.get(conn);
+    if (!lanes) this.lanes.set(conn, (lanes = new Map()));
+    let key = lanes.get(lane);
+    if (!key) lanes.set(lane, (key = { conn, lane }));
+    return key;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   ArrayMaxSize,
   ArrayMinSize,
   Equals,
@@ -17,7 +18,9 @@ import {
 } from 'class-validator';
 import { IsOmittable } from '../http/omittable.js';
 import { MediaAttachmentDto } from '../media/media.dto.js';
+import { E2eSendDto } from '../e2e/e2e-send.dto.js';
 import { IsClientMessageId, IsMessageId } from './id-validators.js';
+import { LocationAttachmentDto } from './location.dto.js';
 
 export const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 const ENTRY = /^\d{1,2}:\d{1,15}$/;
@@ -46,6 +49,11 @@ export class SyncDto {
 export class OpenDirectDto {
   @Matches(TOKEN, { message: tokenMessage })
   userId!: string;
+
+  /** End-to-end encrypted (issue 17); default: true when both users published E2E keys. */
+  @IsOmittable()
+  @IsBoolean()
+  e2e?: boolean;
 }
 
 export class SendMessageDto {
@@ -67,6 +75,20 @@ export class SendMessageDto {
   @Type(() => MediaAttachmentDto)
   media?: MediaAttachmentDto;
 
+  /** A location message (issue 19). */
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => LocationAttachmentDto)
+  location?: LocationAttachmentDto;
+
+  /** End-to-end encrypted content (issue 17): exactly one of text, media and e2e. */
+  @IsOmittable()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => E2eSendDto)
+  e2e?: E2eSendDto;
+
   @IsOmittable()
   @IsMessageId()
   replyTo?: string;
@@ -78,6 +100,11 @@ export class SendMessageDto {
   @ArrayMaxSize(1024)
   @Matches(TOKEN, { each: true, message: tokenMessage })
   mentions?: string[];
+
+  /** A retry of a send whose answer was lost: the first message is looked for beyond JetStream's window. */
+  @IsOmittable()
+  @IsBoolean()
+  resend?: boolean;
 }
 
 export class AckDto {
@@ -158,4 +185,12 @@ export class PrivacyDto {
   @IsOmittable()
   @IsIn(AUDIENCES, { message: 'must be everyone, contacts or nobody' })
   online?: 'everyone' | 'contacts' | 'nobody';
+
+  @IsOmittable()
+  @IsIn(AUDIENCES, { message: 'must be everyone, contacts or nobody' })
+  avatar?: 'everyone' | 'contacts' | 'nobody';
+
+  @IsOmittable()
+  @IsIn(AUDIENCES, { message: 'must be everyone, contacts or nobody' })
+  about?: 'everyone' | 'contacts' | 'nobody';
 }

@@ -7,6 +7,7 @@ import {
   Length,
   Matches,
   MaxLength,
+  IsBoolean,
 } from 'class-validator';
 import { IsOmittable } from '../http/omittable.js';
 import { TOKEN, tokenMessage } from './frames.dto.js';
@@ -31,6 +32,11 @@ export class CreateGroupDto {
   @ArrayMaxSize(100_000)
   @Matches(TOKEN, { each: true, message: tokenMessage })
   members!: string[];
+
+  /** End-to-end encrypted (issue 17): only E2E content may be sent. Default false. */
+  @IsOmittable()
+  @IsBoolean()
+  e2e?: boolean;
 }
 
 export class GroupDto {
@@ -94,4 +100,11 @@ export class ReplyPrivatelyDto {
   @IsString()
   @Length(1, 65_536)
   text!: string;
+}
+
+export class SetGroupIconDto extends GroupDto {
+  /** A completed image upload of the caller; left out, the icon is removed. */
+  @IsOmittable()
+  @Matches(TOKEN, { message: 'must be a media id' })
+  mediaId?: string;
 }

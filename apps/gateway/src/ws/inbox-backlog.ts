@@ -10,9 +10,8 @@ const RETRY_MS = 1000;
 function toFrame(e: InboxEntry): ServerFrame {
   const id = entryId(e);
   const data = JSON.parse(e.payload) as Record<string, unknown>;
-  return e.kind === 'message'
-    ? ({ type: 'message', data: { ...data, entryId: id } } as ServerFrame)
-    : ({ type: 'receipt', data: { ...data, entryId: id } } as ServerFrame);
+  // The kind names the frame type (message, receipt, update): the row was written from that frame.
+  return { type: e.kind, data: { ...data, entryId: id } } as ServerFrame;
 }
 
 export interface BacklogSettings {
@@ -38,6 +37,7 @@ export class InboxBacklog {
   private stopped = false;
   private filling?: Promise<void>;
   private retry?: NodeJS.Timeout;
+  private ahead?: { partition: number; after: number; page: Promise<InboxEntry[]> };
 
   constructor(
     private readonly conn: DeviceConnection,
@@ -106,26 +106,51 @@ export class InboxBacklog {
 
   private async fill(): Promise<void> {
     const { conn } = this;
-    while (!this.done && !this.stopped && this.outstanding.size < this.settings.window) {
+    while (!this.done && !this.stopped) {
       if (conn.socket.readyState !== conn.socket.OPEN) return this.stop();
+      // Before the window check: a backlog whose last page filled the window exactly is complete.
       if (this.partition >= this.settings.partitions) {
         this.done = true;
         conn.endSync(this.sent, describeFrame);
         return;
       }
+      if (this.outstanding.size >= this.settings.window) return;
       const p = this.partition;
       const want = Math.min(PAGE, this.settings.window - this.outstanding.size);
-      const page = await this.inbox.pending(conn.userId, conn.deviceId, p, this.after.get(p) ?? 0, want);
+      const read = await this.read(p, this.after.get(p) ?? 0);
       if (this.stopped) return;
+      const page = read.slice(0, want);
       for (const e of page) {
         const frame = toFrame(e);
         const id = entryId(e);
         this.sent.add(id);
         this.outstanding.add(id);
-        conn.deliver(id, frame, describeFrame(frame));
+        conn.deliver(id, frame, { ...describeFrame(frame), stored: true });
       }
       if (page.length > 0) this.after.set(p, page[page.length - 1]!.seq);
-      if (page.length < want) this.partition++;
+      if (read.length < PAGE && page.length === read.length) this.partition++;
+      this.readAhead();
     }
+  }
+
+  /** A page of partition `p` after `after`: the one read ahead if it is that one, else read now. */
+  private read(p: number, after: number): Promise<InboxEntry[]> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead && ahead.partition === p && ahead.after === after) return ahead.page;
+    return this.inbox.pending(this.conn.userId, this.conn.deviceId, p, after, PAGE);
+  }
+
+  /**
+   * Starts reading the next page while the device acknowledges this one, so a refill finds it read:
+   * the device's acknowledgement round trip and the read overlap instead of following each other.
+   */
+  private readAhead(): void {
+    if (this.done || this.stopped || this.partition >= this.settings.partitions) return;
+    const p = this.partition;
+    const after = this.after.get(p) ?? 0;
+    const page = this.inbox.pending(this.conn.userId, this.conn.deviceId, p, after, PAGE);
+    page.catch(() => undefined); // a failed read ahead is read again when it is needed
+    this.ahead = { partition: p, after, page };
   }
 }

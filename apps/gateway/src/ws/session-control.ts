@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { sessionControlSubject, SUBJECT_TOKEN } from '#libs/events';
-import { NatsClient } from '#libs/nats';
+import { NatsClient, subscribeNotices } from '#libs/nats';
 import { CLOSE_CODES } from '#libs/protocol';
 import { LiveSessions } from './live-sessions.js';
 
@@ -41,18 +41,12 @@ export class SessionControl implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.sub = this.nats.nc.subscribe(sessionControlSubject(this.nats.topology), {
-      callback: (err, msg) => {
-        if (err) return;
-        let order: unknown;
-        try {
-          order = msg.json();
-        } catch {
-          return; // not ours
-        }
-        if (isOrder(order)) this.apply(order);
-      },
-    });
+    this.sub = subscribeNotices(
+      this.nats.nc,
+      sessionControlSubject(this.nats.topology),
+      (v) => (isOrder(v) ? v : undefined),
+      (order) => this.apply(order),
+    );
   }
 
   onModuleDestroy(): void {

@@ -45,6 +45,13 @@ export function notificationContent(
       body = d.content.caption ? `${label}: ${d.content.caption.slice(0, PREVIEW_CHARS)}` : label;
       break;
     }
+    case 'location':
+      body = d.content.liveUntil
+        ? 'Live location'
+        : d.content.name
+          ? `Location: ${d.content.name}`
+          : 'Location';
+      break;
     default: {
       const _exhaustive: never = d.content;
       return _exhaustive;

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { subjectRoot } from '#libs/events';
 import { DURABLES, DurableConsumer, NatsClient, streamTopology } from '#libs/nats';
 import { LOGGER } from '#libs/platform';
+import { DeliveryNoticesListener } from '../delivery/delivery-notices-listener.js';
+import { UsersFollower } from '../directory/users-follower.js';
 import type { PushPolicyConfig } from '../push.config.js';
 import { PUSH_POLICY } from '../tokens.js';
 import { MessageNotifier } from './message-notifier.js';
@@ -18,11 +20,16 @@ export class NotifierRunner implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly nats: NatsClient,
     private readonly notifier: MessageNotifier,
+    private readonly users: UsersFollower,
+    private readonly notices: DeliveryNoticesListener,
     @Inject(PUSH_POLICY) private readonly policy: Readonly<PushPolicyConfig>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // Tokens registered before a message must be known when it is handled: fold USERS first.
+    await this.users.start();
+    this.notices.start();
     const { js, jsm, topology } = this.nats;
     const root = subjectRoot(topology);
     streamTopology(topology)

@@ -13,14 +13,21 @@ import {
   type ConversationState,
 } from './conversation.state.js';
 import { decideMediaContent, type MediaContentInput } from './media-content.js';
+import { decideLocationContent, type LocationContentInput } from './location-content.js';
+import { decideE2eContent, type E2eContentInput } from './e2e-content.js';
+import { decideSecurityCode, type NoteSecurityCodeChanged } from './security-code.js';
 import { envelope } from '../envelope.js';
 import type { GroupCommand } from './group.commands.js';
 import { decideGroup } from './group.decider.js';
+import { decideMessageAction, type MessageActionCommand } from './message-actions.decider.js';
+import { decideDisappearing, expiryOf, type DisappearingCommand } from './disappearing.decider.js';
 
 export interface CreateDirectConversation {
   readonly type: 'CreateDirectConversation';
   readonly createdBy: string;
   readonly peerUserId: string;
+  /** End-to-end encrypted (the gateway's default: both users published keys). */
+  readonly e2e?: boolean;
 }
 
 export interface SendMessage {
@@ -29,20 +36,31 @@ export interface SendMessage {
   readonly senderUserId: string;
   readonly senderDeviceId: string;
   readonly clientMessageId: string;
-  readonly content: { readonly type: 'text'; readonly text: string } | MediaContentInput;
+  readonly content:
+    | { readonly type: 'text'; readonly text: string }
+    | MediaContentInput
+    | LocationContentInput
+    | E2eContentInput;
   readonly replyTo?: string;
   /** The conversation of replyTo when it is another one (a private reply to a group message). */
   readonly replyToConversationId?: string;
   /** Mentioned user ids: each must be a member. */
   readonly mentions?: readonly string[];
   readonly maxTextChars: number;
+  /** A forwarded copy: the hops it has made (decideForward). */
+  readonly forwardCount?: number;
+  /** Members who blocked the sender (a fact the gateway looked up); in a 1:1 conversation they never get it. */
+  readonly blockedBy?: readonly string[];
 }
 
+/** Devices' acknowledgements of messages of one conversation, gathered by a gateway in one flush. */
 export interface AcknowledgeDelivery {
   readonly type: 'AcknowledgeDelivery';
-  readonly userId: string;
-  readonly deviceId: string;
-  readonly messageIds: readonly string[];
+  readonly deliveries: ReadonlyArray<{
+    readonly userId: string;
+    readonly deviceId: string;
+    readonly messageIds: readonly string[];
+  }>;
 }
 
 export interface MarkRead {
@@ -53,7 +71,14 @@ export interface MarkRead {
 }
 
 export type ConversationCommand =
-  CreateDirectConversation | SendMessage | AcknowledgeDelivery | MarkRead | GroupCommand;
+  | CreateDirectConversation
+  | SendMessage
+  | AcknowledgeDelivery
+  | MarkRead
+  | GroupCommand
+  | MessageActionCommand
+  | NoteSecurityCodeChanged
+  | DisappearingCommand;
 
 export function decideConversation(
   command: ConversationCommand,
@@ -75,13 +100,22 @@ export function decideConversation(
             { userId: command.createdBy, role: 'member' },
             { userId: command.peerUserId, role: 'member' },
           ],
+          ...(command.e2e ? { e2e: true } : {}),
         }),
       );
     }
     case 'SendMessage': {
       if (state.status !== 'active' || !isMember(state, command.senderUserId))
         return reject('NOT_A_MEMBER', NOT_A_MEMBER_MESSAGE);
-      const content = decideContent(command);
+      if (state.e2e && command.content.type !== 'e2e')
+        return reject('E2E_REQUIRED', 'this conversation is end-to-end encrypted: send e2e content');
+      const content =
+        command.content.type === 'e2e'
+          ? decideE2eContent(command.content, state, {
+              userId: command.senderUserId,
+              deviceId: command.senderDeviceId,
+            })
+          : decideContent(command, command.content, ctx.now);
       if (!content.ok) return content;
       if (state.kind === 'group' && state.settings.sendMessages === 'admins') {
         if (state.members.get(command.senderUserId) !== 'admin')
@@ -107,19 +141,27 @@ export function decideConversation(
             ? { replyToConversationId: command.replyToConversationId }
             : {}),
           ...(mentions.length > 0 ? { mentions } : {}),
+          ...(command.forwardCount !== undefined ? { forwardCount: command.forwardCount } : {}),
+          ...withheld(state, command),
+          // The timer it is sent under stays its own, whatever the conversation's becomes.
+          ...expiryOf(state, ctx.now),
           sentAt: ctx.now.toISOString(),
         }),
       );
     }
     case 'AcknowledgeDelivery': {
-      if (state.status !== 'active' || !isMember(state, command.userId))
+      // A member removed since the flush began loses only their own part, not the others'.
+      const deliveries = command.deliveries.filter((d) => isMember(state, d.userId));
+      if (state.status !== 'active' || deliveries.length === 0)
         return reject('NOT_A_MEMBER', NOT_A_MEMBER_MESSAGE);
       return accept(
         envelope<MessageDelivered>(ctx, 'MessageDelivered', {
           conversationId: state.conversationId,
-          userId: command.userId,
-          deviceId: command.deviceId,
-          messageIds: [...command.messageIds],
+          deliveries: deliveries.map((d) => ({
+            userId: d.userId,
+            deviceId: d.deviceId,
+            messageIds: [...d.messageIds],
+          })),
           deliveredAt: ctx.now.toISOString(),
         }),
       );
@@ -146,6 +188,16 @@ export function decideConversation(
     case 'ChangeGroupInfo':
     case 'ChangeGroupSettings':
       return decideGroup(command, state, ctx);
+    case 'EditMessage':
+    case 'DeleteMessage':
+    case 'HideMessage':
+    case 'ReactToMessage':
+      return decideMessageAction(command, state, ctx);
+    case 'NoteSecurityCodeChanged':
+      return decideSecurityCode(command, state, ctx);
+    case 'SetDisappearingTimer':
+    case 'ExpireMessage':
+      return decideDisappearing(command, state, ctx);
     default: {
       const _exhaustive: never = command;
       return _exhaustive;
@@ -155,9 +207,12 @@ export function decideConversation(
 
 function decideContent(
   command: SendMessage,
+  content: { readonly type: 'text'; readonly text: string } | MediaContentInput | LocationContentInput,
+  now: Date,
 ): { ok: true; content: MessageSent['data']['content'] } | { ok: false; error: DomainError } {
-  if (command.content.type === 'media') return decideMediaContent(command.content, command.maxTextChars);
-  const text = command.content.text;
+  if (content.type === 'media') return decideMediaContent(content, command.maxTextChars);
+  if (content.type === 'location') return decideLocationContent(content, now);
+  const text = content.text;
   const chars = [...text].length;
   if (chars > command.maxTextChars) {
     return rejected(
@@ -168,4 +223,15 @@ function decideContent(
   }
   if (text.trim().length === 0) return rejected(reject('VALIDATION_FAILED', 'text must not be blank'));
   return { ok: true, content: { type: 'text', text } };
+}
+
+/**
+ * Who a direct message is withheld from: the other member, when they blocked the sender. The sender
+ * still gets SENT (one tick) and nothing tells them. Groups withhold nothing: a blocked member's group
+ * messages still reach everyone (WhatsApp's rule); blocking there keeps them from adding the blocker.
+ */
+function withheld(state: ConversationState, command: SendMessage): { withheldFrom?: string[] } {
+  if (state.status !== 'active' || state.kind !== 'direct' || !command.blockedBy) return {};
+  const from = command.blockedBy.filter((u) => u !== command.senderUserId && state.members.has(u));
+  return from.length > 0 ? { withheldFrom: from } : {};
 }

@@ -11,6 +11,8 @@ export interface CreateGroup {
   readonly memberUserIds: readonly string[];
   readonly systemMessageId: string;
   readonly maxMembers: number;
+  /** End-to-end encrypted (sender keys): only E2E content may be sent. */
+  readonly e2e?: boolean;
 }
 
 export interface AddGroupMembers {
@@ -53,6 +55,9 @@ export interface ChangeGroupInfo {
   readonly by: string;
   readonly subject?: string;
   readonly description?: string;
+  /** A new icon (its object already in place), or the icon removed. */
+  readonly iconId?: string;
+  readonly removeIcon?: true;
   readonly systemMessageId: string;
 }
 

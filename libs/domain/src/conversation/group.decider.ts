@@ -93,6 +93,7 @@ export function decideGroup(
           ...(command.description ? { description: command.description } : {}),
           settings: DEFAULT_GROUP_SETTINGS,
           systemMessageId: command.systemMessageId,
+          ...(command.e2e ? { e2e: true } : {}),
         }),
       );
     }
@@ -182,8 +183,11 @@ export function decideGroup(
         if ('rejected' in acting) return acting.rejected;
       }
       const group = state as ActiveConversation;
-      if (command.subject === undefined && command.description === undefined)
-        return reject('VALIDATION_FAILED', 'give a subject, a description or both');
+      const icon = command.iconId !== undefined || command.removeIcon !== undefined;
+      if (command.subject === undefined && command.description === undefined && !icon)
+        return reject('VALIDATION_FAILED', 'give a subject, a description or an icon');
+      if (command.iconId !== undefined && command.removeIcon !== undefined)
+        return reject('VALIDATION_FAILED', 'give a new icon or remove it, not both');
       if (command.subject !== undefined) {
         const bad = checkSubject<ConversationEvent>(command.subject);
         if (bad) return bad;
@@ -198,6 +202,8 @@ export function decideGroup(
           changedBy: command.by,
           ...(command.subject !== undefined ? { subject: command.subject.trim() } : {}),
           ...(command.description !== undefined ? { description: command.description } : {}),
+          ...(command.iconId !== undefined ? { iconId: command.iconId } : {}),
+          ...(command.removeIcon ? { iconRemoved: true as const } : {}),
           systemMessageId: command.systemMessageId,
         }),
       );

@@ -28,6 +28,8 @@ export interface MediaContentInput {
   readonly durationSeconds?: number;
   readonly fileName?: string;
   readonly viewOnce: boolean;
+  /** The longest video a message may declare, in seconds (MEDIA_TOO_LONG above it). */
+  readonly maxVideoSeconds?: number;
 }
 
 type MediaContent = Extract<MessageSent['data']['content'], { type: 'media' }>;
@@ -54,6 +56,21 @@ export function decideMediaContent(
     );
   if (input.durationSeconds !== undefined && !TIMED.includes(f.kind))
     return rejected(reject('VALIDATION_FAILED', `a ${f.kind} has no duration`));
+  if (
+    f.kind === 'video' &&
+    input.maxVideoSeconds !== undefined &&
+    input.durationSeconds !== undefined &&
+    input.durationSeconds > input.maxVideoSeconds
+  )
+    return rejected(
+      reject(
+        'MEDIA_TOO_LONG',
+        `the video is ${input.durationSeconds} s; the limit is ${input.maxVideoSeconds} s`,
+        {
+          limit: input.maxVideoSeconds,
+        },
+      ),
+    );
   if (input.viewOnce && !VIEW_ONCE.includes(f.kind))
     return rejected(reject('VALIDATION_FAILED', `a ${f.kind} cannot be view-once`));
   if (input.caption !== undefined) {

@@ -9,6 +9,8 @@ import type {
   PushTokenRegistered,
   PushTokenRemoved,
   PrivacySettingsChanged,
+  ProfileNameChanged,
+  ProfilePrivacyChanged,
   UserEvent,
   UserRegistered,
 } from '#libs/events';
@@ -16,6 +18,12 @@ import type { PresenceAudience } from '../presence/presence-visibility.js';
 import { envelope } from '../envelope.js';
 import { accept, reject, type CommandContext, type Decision } from '../errors.js';
 import { primaryDevice, type UserState } from './user.state.js';
+import { checkDisplayName } from './profile.js';
+import { decideProfile, type UpdateProfile } from './profile.decider.js';
+import { decideContacts, type ChangeContacts } from './contacts.decider.js';
+import { decideConversationPrefs, type ConversationPrefsCommand } from './conversation-prefs.decider.js';
+import { decideSafety, type SafetyCommand } from './safety.decider.js';
+import { decideIdentityKey, type PublishIdentityKey } from './identity-key.decider.js';
 
 /** A verified phone signs in on a phone: registers the account on first use; the phone is the primary. */
 export interface SignInPrimary {
@@ -24,6 +32,8 @@ export interface SignInPrimary {
   readonly phone: string;
   readonly deviceId: string;
   readonly deviceName: string;
+  /** Set at sign-up (checked like UpdateProfile's); an existing account keeps its own. */
+  readonly displayName?: string;
 }
 
 export interface LinkDevice {
@@ -85,7 +95,12 @@ export type UserCommand =
   | MuteConversation
   | UnmuteConversation
   | SetNotificationPreview
-  | ChangePrivacySettings;
+  | ChangePrivacySettings
+  | UpdateProfile
+  | ChangeContacts
+  | ConversationPrefsCommand
+  | SafetyCommand
+  | PublishIdentityKey;
 
 const sameToken = (a: PushToken, b: PushToken): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -94,6 +109,8 @@ export interface ChangePrivacySettings {
   readonly type: 'ChangePrivacySettings';
   readonly lastSeen?: PresenceAudience;
   readonly online?: PresenceAudience;
+  readonly avatar?: PresenceAudience;
+  readonly about?: PresenceAudience;
 }
 
 export function decideUser(command: UserCommand, state: UserState, ctx: CommandContext): Decision<UserEvent> {
@@ -103,9 +120,18 @@ export function decideUser(command: UserCommand, state: UserState, ctx: CommandC
     case 'SignInPrimary': {
       const events: UserEvent[] = [];
       if (state.status === 'unregistered') {
+        const name = command.displayName !== undefined ? checkDisplayName(command.displayName) : undefined;
+        if (name && !name.ok) return reject('VALIDATION_FAILED', `displayName: ${name.problem}`);
         events.push(
           envelope<UserRegistered>(ctx, 'UserRegistered', { userId: command.userId, phone: command.phone }),
         );
+        if (name?.ok)
+          events.push(
+            envelope<ProfileNameChanged>(ctx, 'ProfileNameChanged', {
+              userId: command.userId,
+              displayName: name.value,
+            }),
+          );
       } else {
         // A new phone replaces the old primary (WhatsApp: one phone per account); linked devices stay.
         const old = primaryDevice(state);
@@ -213,16 +239,39 @@ export function decideUser(command: UserCommand, state: UserState, ctx: CommandC
     }
     case 'ChangePrivacySettings': {
       if (state.status !== 'active') return reject('NOT_FOUND', 'no such user');
+      const events: UserEvent[] = [];
       const next = {
         lastSeen: command.lastSeen ?? state.privacy.lastSeen,
         online: command.online ?? state.privacy.online,
       };
       // Setting what is already set records nothing.
-      if (next.lastSeen === state.privacy.lastSeen && next.online === state.privacy.online) return accept();
-      return accept(
-        envelope<PrivacySettingsChanged>(ctx, 'PrivacySettingsChanged', { userId: state.userId, ...next }),
-      );
+      if (next.lastSeen !== state.privacy.lastSeen || next.online !== state.privacy.online)
+        events.push(
+          envelope<PrivacySettingsChanged>(ctx, 'PrivacySettingsChanged', { userId: state.userId, ...next }),
+        );
+      const was = state.profile.privacy;
+      const profile = { avatar: command.avatar ?? was.avatar, about: command.about ?? was.about };
+      if (profile.avatar !== was.avatar || profile.about !== was.about)
+        events.push(
+          envelope<ProfilePrivacyChanged>(ctx, 'ProfilePrivacyChanged', { userId: state.userId, ...profile }),
+        );
+      return accept(...events);
     }
+    case 'UpdateProfile':
+      return decideProfile(command, state, ctx);
+    case 'ChangeContacts':
+      return decideContacts(command, state, ctx);
+    case 'ArchiveConversation':
+    case 'PinConversation':
+    case 'StarMessage':
+      return decideConversationPrefs(command, state, ctx);
+    case 'BlockUser':
+    case 'UnblockUser':
+    case 'ReportUser':
+    case 'DeleteAccount':
+      return decideSafety(command, state, ctx);
+    case 'PublishIdentityKey':
+      return decideIdentityKey(command, state, ctx);
     default: {
       const _exhaustive: never = command;
       return _exhaustive;

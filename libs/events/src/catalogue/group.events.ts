@@ -89,12 +89,16 @@ export const GroupInfoChangedV1 = defineEvent({
   version: 1,
   aggregate: 'conversation',
   subjectKind: 'meta',
-  description: "A group's subject or description changed.",
+  description: "A group's subject, description or icon changed.",
   schema: z.object({
     conversationId: tokenId,
     changedBy: tokenId,
     subject: groupSubject.optional(),
     description: groupDescription.optional(),
+    /** The new icon: an image upload copied to the group's icon key (group-icons/<groupId>/<iconId>). */
+    iconId: tokenId.optional(),
+    /** The icon was removed. */
+    iconRemoved: z.literal(true).optional(),
     systemMessageId: snowflakeId,
   }),
 });

@@ -1,8 +1,12 @@
+import { conversationPrefsEvents, type ConversationPrefsEvent } from './conversation-prefs.events.js';
 import { z } from 'zod';
 import { defineEvent } from '../event-definition.js';
 import type { EventEnvelope } from '../envelope.js';
 import { FORGOTTEN, plaintextV1 } from '../personal/personal-fields.js';
 import { e164, isoTime, tokenId } from './ids.schema.js';
+import { profileEvents, type ProfileEvent } from './profile.events.js';
+import { contactEvents, type ContactEvent } from './contact.events.js';
+import { safetyEvents, type SafetyEvent } from './safety.events.js';
 
 export const UserRegisteredV2 = defineEvent({
   type: 'UserRegistered',
@@ -126,7 +130,25 @@ export const PrivacySettingsChangedV1 = defineEvent({
   schema: z.object({ userId: tokenId, lastSeen: presenceAudience, online: presenceAudience }),
 });
 
+export const IdentityKeyChangedV1 = defineEvent({
+  type: 'IdentityKeyChanged',
+  version: 1,
+  aggregate: 'user',
+  description:
+    "The account's E2E identity key (published by its primary device) is new or replaced a different one: " +
+    'the security code others verify with this user changed.',
+  schema: z.object({
+    userId: tokenId,
+    deviceId: tokenId,
+    /** Standard base64 of the public identity key (public material, not personal data). */
+    identityKey: z.string().min(4).max(256),
+    /** False for the account's first identity key: nobody has a security code to lose yet. */
+    replaced: z.boolean(),
+  }),
+});
+
 type Data<D extends { schema: z.ZodType }> = z.infer<D['schema']>;
+export type IdentityKeyChanged = EventEnvelope<'IdentityKeyChanged', Data<typeof IdentityKeyChangedV1>>;
 export type UserRegistered = EventEnvelope<'UserRegistered', Data<typeof UserRegisteredV2>>;
 export type DeviceAdded = EventEnvelope<'DeviceAdded', Data<typeof DeviceAddedV2>>;
 export type UserForgotten = EventEnvelope<'UserForgotten', Data<typeof UserForgottenV1>>;
@@ -151,6 +173,11 @@ export type UserEvent =
   | ConversationUnmuted
   | NotificationPreviewSet
   | PrivacySettingsChanged
+  | ProfileEvent
+  | ContactEvent
+  | ConversationPrefsEvent
+  | SafetyEvent
+  | IdentityKeyChanged
   | UserForgotten;
 export type PrivacySettingsChanged = EventEnvelope<
   'PrivacySettingsChanged',
@@ -167,5 +194,10 @@ export const userEvents = [
   ConversationUnmutedV1,
   NotificationPreviewSetV1,
   PrivacySettingsChangedV1,
+  ...profileEvents,
+  ...contactEvents,
+  ...conversationPrefsEvents,
+  ...safetyEvents,
+  IdentityKeyChangedV1,
   UserForgottenV1,
 ] as const;

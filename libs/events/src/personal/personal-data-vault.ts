@@ -1,6 +1,6 @@
 import type { EventCodec, EventSerializer } from '../codec.js';
 import type { EventEnvelope } from '../envelope.js';
-import { getPath } from './personal-fields.js';
+import { getPath, sealingKeyOf } from './personal-fields.js';
 import { openValue, sealValue } from './personal-crypto.js';
 
 /**
@@ -36,7 +36,7 @@ export class PersonalDataVault<E extends EventEnvelope> implements EventSerializ
     const personal = this.codec.definition(event.type).personal ?? [];
     const owners = new Set<string>();
     for (const field of personal)
-      if (getPath(event.data, field.path) !== undefined) owners.add(String(getPath(event.data, field.owner)));
+      if (getPath(event.data, field.path) !== undefined) owners.add(sealingKeyOf(event.data, field));
     const keys = new Map<string, Uint8Array>();
     for (const owner of owners) keys.set(owner, await this.keys.keyFor(owner));
     return this.codec.encode(event, (owner, plaintext) => sealValue(keys.get(owner)!, owner, plaintext));

@@ -9,6 +9,17 @@ import { z } from 'zod';
 export interface PersonalField {
   readonly path: string;
   readonly owner: string;
+  /**
+   * A data field that, when present, names the key instead of the owner: a disappearing message's
+   * content is sealed with a key destroyed at its expiry (contentKeyFor), not with its sender's.
+   */
+  readonly keyedBy?: string;
+}
+
+/** The name of the key that seals `field` in `data`: its keyedBy value when present, else its owner. */
+export function sealingKeyOf(data: unknown, field: PersonalField): string {
+  const keyed = field.keyedBy !== undefined ? getPath(data, field.keyedBy) : undefined;
+  return String(keyed ?? getPath(data, field.owner));
 }
 
 /** What a personal field opens to once its owner's key is destroyed (the event also lists the path). */

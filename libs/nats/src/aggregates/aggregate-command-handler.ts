@@ -53,6 +53,11 @@ export class AggregateCommandHandler<C, S, E extends EventEnvelope> {
   private readonly maxAttempts: number;
   private readonly jitterMs: number;
   private readonly listeners: AppendedListener<E>[] = [];
+  /**
+   * Bumped by every forget: a state read or folded while one happened is not cached (it may predate
+   * the change that was forgotten).
+   */
+  private epoch = 0;
 
   constructor(
     private readonly store: EventStore<E>,
@@ -73,6 +78,7 @@ export class AggregateCommandHandler<C, S, E extends EventEnvelope> {
   /** The aggregate's current state and version (0: no event yet). */
   async load(id: string): Promise<AggregateSnapshot<S>> {
     const { stream, stateSubject } = this.aggregate.locate(id);
+    const epoch = this.epoch;
     const cached = this.cache.get(id);
     const last = await this.store.lastSequence(stream, stateSubject);
     if (cached && cached.version === last) return cached;
@@ -85,14 +91,15 @@ export class AggregateCommandHandler<C, S, E extends EventEnvelope> {
       version = e.streamSequence;
     }
     const fresh = { state, version };
-    this.cache.set(id, fresh);
+    if (this.epoch === epoch) this.cache.set(id, fresh);
     return fresh;
   }
 
   async handle(id: string, command: C, options: HandleOptions): Promise<Handled<S, E>> {
     const ctx = { now: options.now, newEventId: randomUUID };
     for (let attempt = 1; ; attempt++) {
-      const cached = this.aggregate.trustsCache?.(command) ? this.cache.get(id) : undefined;
+      const snapshot = this.cache.get(id);
+      const cached = snapshot && this.aggregate.trustsCache?.(command, snapshot.state) ? snapshot : undefined;
       let loaded = cached ?? (await this.load(id));
       let decision = this.aggregate.decide(command, loaded.state, ctx);
       if (!decision.ok && cached) {
@@ -108,6 +115,18 @@ export class AggregateCommandHandler<C, S, E extends EventEnvelope> {
         await new Promise((r) => setTimeout(r, Math.random() * this.jitterMs * attempt));
       }
     }
+  }
+
+  /** Drops a cached state (its state subject changed elsewhere): the next command loads it again. */
+  forget(id: string): void {
+    this.epoch++;
+    this.cache.delete(id);
+  }
+
+  /** Drops every cached state (changes may have been missed, e.g. across a reconnect). */
+  forgetAll(): void {
+    this.epoch++;
+    this.cache.clear();
   }
 
   /** In-process listeners of what this handler appends (the apps hand them to the EventBus). */
@@ -127,6 +146,7 @@ export class AggregateCommandHandler<C, S, E extends EventEnvelope> {
     msgId: string | undefined,
   ): Promise<{ ok: true; state: S; version: number; events: readonly E[]; acks: AppendResult[] }> {
     const where = this.aggregate.locate(id);
+    const epoch = this.epoch;
     let { state, version } = loaded;
     const acks: AppendResult[] = [];
     const stored: StoredEvent<E>[] = [];
@@ -147,7 +167,9 @@ export class AggregateCommandHandler<C, S, E extends EventEnvelope> {
         }
       }
     } finally {
-      if (version !== loaded.version) this.cache.set(id, { state, version });
+      if (version !== loaded.version)
+        if (this.epoch === epoch) this.cache.set(id, { state, version });
+        else this.cache.delete(id); // a change may have come in between: the next command loads
       if (stored.length > 0) for (const listener of this.listeners) listener(id, stored);
     }
     return { ok: true, state, version, events, acks };

@@ -15,8 +15,24 @@ export class ConversationCommandHandler extends AggregateCommandHandler<
   ConversationState,
   ConversationEvent
 > {
+  private readonly membership: { followed: boolean };
+
   constructor(client: NatsClient, store: EventStore<ChatEvent>, options?: AggregateHandlerOptions) {
-    super(store as EventStore<ConversationEvent>, conversationAggregate(client.topology), options);
+    const membership = { followed: false };
+    super(
+      store as EventStore<ConversationEvent>,
+      conversationAggregate(client.topology, () => membership.followed),
+      options,
+    );
+    this.membership = membership;
+  }
+
+  /**
+   * Keeps cached group membership current from the meta subjects (MembershipFeed): while it runs, a
+   * group's send is decided on the cached state without asking the log first.
+   */
+  setMembershipFollowed(followed: boolean): void {
+    this.membership.followed = followed;
   }
 }
 

@@ -26,7 +26,7 @@ export interface Aggregate<C, S, E extends EventEnvelope> {
   /**
    * A command that the cached state may decide without first asking the log whether it is current,
    * because nothing a concurrent change does can make its acceptance wrong; a refusal is re-decided on
-   * fresh state.
+   * fresh state. `state` is the cached state it would be decided on.
    */
-  trustsCache?(command: C): boolean;
+  trustsCache?(command: C, state: S): boolean;
 }

@@ -26,6 +26,7 @@ const SUBJECT_KIND: ReadonlyMap<string, ConversationSubjectKind> = new Map(
  */
 export function conversationAggregate(
   space: SubjectSpace,
+  membershipFollowed: () => boolean = () => false,
 ): Aggregate<ConversationCommand, ConversationState, ConversationEvent> {
   return {
     initialState: initialConversationState,
@@ -42,7 +43,14 @@ export function conversationAggregate(
     }),
     // A delivery receipt needs no fresh membership (it only names messages the device received, and
     // aggregates are counted against the projector's members): a cached state that accepts it saves a
-    // round trip for each of a large group's thousand acks per message.
-    trustsCache: (command) => command.type === 'AcknowledgeDelivery',
+    // round trip for each of a large group's thousand acks per message. A send needs none in a direct
+    // conversation (its two members never change), nor in a group while this process follows the meta
+    // subjects (MembershipFeed drops a changed group's state): the MessageSent records the membership
+    // version it was decided against, and the projector judges it in log order.
+    trustsCache: (command, state) =>
+      command.type === 'AcknowledgeDelivery' ||
+      (command.type === 'SendMessage' &&
+        state.status === 'active' &&
+        (state.kind === 'direct' || membershipFollowed())),
   };
 }

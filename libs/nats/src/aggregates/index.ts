@@ -4,3 +4,4 @@ export * from './aggregate-command-handler.js';
 export * from './aggregate-handlers.js';
 export * from './conversation.aggregate.js';
 export * from './user.aggregate.js';
+export * from './membership-feed.js';

@@ -11,15 +11,15 @@ import {
   PresenceStore,
   PushSettingsStore,
   ReadModelVersions,
+  ReadModelScrubber,
+  conversationsOf,
 } from '#libs/read-models';
-import { createRedis } from '#libs/redis';
+import { createRedis, scrubSessions } from '#libs/redis';
 import { createS3Client, ObjectStore } from '#libs/s3';
 import { requireToken } from '../../cli/args.js';
 import { vaultOver, withCassandra } from '../../cli/cassandra-context.js';
 import { withNats } from '../../cli/nats-context.js';
 import { UsageError } from '../../cli/usage-error.js';
-import { ReadModelScrubber } from './read-model-scrubber.js';
-import { scrubSessions } from './session-scrubber.js';
 
 export const forgetUsage = `chatctl forget <userId> --requested-by <who>
   the right to be forgotten: appends UserForgotten (who asked, when) to the user's subject, destroys the
@@ -87,8 +87,7 @@ async function forget(
   client.nc.publish(forgottenSubject(client.topology, userId));
   // Open connections close now (the gateways holding them close them as for a removed device); the
   // projector does the same on UserForgotten, but may find the devices already scrubbed below.
-  if (deviceIds.length > 0)
-    new LiveDeliveryBus(client.nc, client.topology).publish(userId, { kind: 'revoke', deviceIds });
+  if (deviceIds.length > 0) new LiveDeliveryBus(client.nc, client.topology).revoke(userId, deviceIds);
   await client.nc.flush();
   say(
     destroyed
@@ -138,29 +137,4 @@ async function forget(
   } finally {
     objects.client.destroy();
   }
-}
-
-/**
- * Every conversation the user is in, and every one they ever sent to (a group they left is no longer
- * in their list, but their messages are still in its timeline). client_messages is keyed by sender and
- * device, so the second is a filtered scan; run by an operator, rarely.
- */
-async function conversationsOf(cql: CqlClient, userId: string): Promise<string[]> {
-  const ids = new Set<string>();
-  const listed = await cql.execute(
-    'SELECT conversation_id FROM conversations_by_user WHERE user_id = ?',
-    [userId],
-    {
-      prepare: true,
-      fetchSize: 1000,
-    },
-  );
-  for await (const row of listed) ids.add(row.get('conversation_id') as string);
-  const sent = await cql.execute(
-    'SELECT conversation_id FROM client_messages WHERE sender_user_id = ? ALLOW FILTERING',
-    [userId],
-    { prepare: true, fetchSize: 1000 },
-  );
-  for await (const row of sent) ids.add(row.get('conversation_id') as string);
-  return [...ids];
 }

@@ -2,6 +2,7 @@ import { EventSchemaError, parseConversationSubject } from '#libs/events';
 import { partitionStreamName, readStream, type NatsClient } from '#libs/nats';
 import type { ConversationProjection } from '#libs/projections';
 import type { Progress } from '../../cli/output.js';
+import type { BulkConversationsApply } from './bulk-conversations.js';
 import { KeyedLanes } from './keyed-lanes.js';
 
 /** Events queued or being applied at once, across conversations. */
@@ -21,6 +22,8 @@ export class ConversationsReplay {
     private readonly client: NatsClient,
     private readonly projection: ConversationProjection,
     private readonly progress: Progress,
+    /** Applies the first pass, into empty tables, in bulk; later passes go through the projection. */
+    private bulk?: BulkConversationsApply,
   ) {
     this.applied = Array.from({ length: client.topology.partitions }, () => 0);
   }
@@ -42,13 +45,21 @@ export class ConversationsReplay {
     if (todo === 0) return 0;
     this.progress.setTotal(this.progress.count + todo);
     const lanes = new KeyedLanes(IN_FLIGHT);
-    const read = await Promise.all(ends.map((end, p) => this.partition(p, end, lanes)));
+    const bulk = this.bulk;
+    this.bulk = undefined;
+    const read = await Promise.all(ends.map((end, p) => this.partition(p, end, lanes, bulk)));
     await lanes.drain();
+    await bulk?.finish();
     ends.forEach((end, p) => (this.applied[p] = Math.max(this.applied[p]!, end)));
     return read.reduce((a, b) => a + b, 0);
   }
 
-  private async partition(p: number, end: number, lanes: KeyedLanes): Promise<number> {
+  private async partition(
+    p: number,
+    end: number,
+    lanes: KeyedLanes,
+    bulk: BulkConversationsApply | undefined,
+  ): Promise<number> {
     const from = this.applied[p]! + 1;
     if (end < from) return 0;
     const { js, jsm, topology } = this.client;
@@ -59,14 +70,20 @@ export class ConversationsReplay {
       const where = parseConversationSubject(topology, m.subject);
       const key = where?.conversationId ?? m.subject;
       const stored = { subject: m.subject, seq: m.seq, data: m.data };
-      await lanes.run(key, () => this.apply(stream, stored), quotedConversation(m.data, key));
+      const quoted = quotedConversation(m.data, key);
+      await lanes.run(key, () => this.apply(stream, stored, quoted, bulk), quoted);
     }
     return read;
   }
 
-  private async apply(stream: string, m: { subject: string; seq: number; data: Uint8Array }): Promise<void> {
+  private async apply(
+    stream: string,
+    m: { subject: string; seq: number; data: Uint8Array },
+    quoted: string | undefined,
+    bulk: BulkConversationsApply | undefined,
+  ): Promise<void> {
     try {
-      await this.projection.handle(m);
+      await (bulk ? bulk.handle(m, quoted) : this.projection.handle(m));
     } catch (err) {
       if (!(err instanceof EventSchemaError)) throw err;
       this.undecodable++;

@@ -5,10 +5,24 @@ import { SCHEMA_CHANGE_TIMEOUT_MS, type CqlClient } from '#libs/cassandra';
 import type { RetentionConfig } from '#libs/config';
 import { DURABLES, partitionStreamName, type NatsClient } from '#libs/nats';
 import { MetricsService } from '#libs/platform';
-import { conversationProjectionAt, MediaLinksUntouched, NoFanOut } from '#libs/projections';
-import { conversationsTables, conversationsTablesDdl, ReadModelVersions } from '#libs/read-models';
+import {
+  conversationProjectionAt,
+  DirectConversationFold,
+  MediaLinksUntouched,
+  NoFanOut,
+} from '#libs/projections';
+import {
+  ConversationStore,
+  conversationsTables,
+  conversationsTablesDdl,
+  ReadModelVersions,
+  ReceiptStore,
+  TimelineStore,
+} from '#libs/read-models';
 import { vaultOver } from '../../cli/cassandra-context.js';
 import { Progress } from '../../cli/output.js';
+import { BulkConversationsApply } from './bulk-conversations.js';
+import { BulkWriter } from './bulk-writer.js';
 import { ConversationsReplay } from './conversations-replay.js';
 
 /** A pass that finds no more new events than this is close enough to switch readers. */
@@ -26,6 +40,7 @@ export async function rebuildConversations(
   cql: CqlClient,
   retention: Readonly<RetentionConfig>,
   by: string,
+  options: { perEvent?: boolean } = {},
 ): Promise<void> {
   const versions = new ReadModelVersions(cql);
   const current = await versions.read('conversations');
@@ -44,12 +59,13 @@ export async function rebuildConversations(
     `rebuild conversations: v${current} serves; building v${next} (${tables.join(', ')})${window}\n`,
   );
 
+  const vault = vaultOver(cql);
   const projection = conversationProjectionAt(next, {
     nats: client,
     cql,
     fanOut: new NoFanOut(),
     mediaLinks: new MediaLinksUntouched(),
-    vault: vaultOver(cql),
+    vault,
     retention,
     // Orphans and the like are reported on stderr; stdout stays free.
     logger: pino({ level: 'warn', base: { service: 'chatctl-rebuild' } }, pino.destination(2)),
@@ -57,9 +73,35 @@ export async function rebuildConversations(
   });
   const progress = new Progress('rebuild conversations');
   const started = Date.now();
-  const replay = new ConversationsReplay(client, projection, progress);
+  // The first pass writes into empty tables: folded in memory and written in bulk where that is the
+  // same as the projection's rows (direct conversations); the passes after it go event by event.
+  const writer = new BulkWriter(cql);
+  const bulk = options.perEvent
+    ? undefined
+    : new BulkConversationsApply(
+        client.topology,
+        new DirectConversationFold(
+          new ConversationStore(cql, next),
+          new TimelineStore(cql, next),
+          new ReceiptStore(cql, next),
+          writer,
+          retention,
+        ),
+        writer,
+        projection,
+        vault,
+      );
+  const replay = new ConversationsReplay(client, projection, progress, bulk);
   // Catch up until a pass finds little new: the streams keep growing while we read.
-  for (let pass = 1; (await replay.pass()) > CAUGHT_UP && pass < MAX_PASSES; pass++);
+  let read = await replay.pass();
+  const firstSeconds = (Date.now() - started) / 1000;
+  const how = bulk
+    ? `; bulk: folded ${bulk.counts.folded} conversations (${writer.statements} rows in ${writer.batches} writes), ${bulk.counts.perEvent} applied event by event`
+    : '';
+  process.stderr.write(
+    `rebuild conversations: first pass ${read} events in ${firstSeconds.toFixed(2)}s (${Math.round(read / firstSeconds)} events/s)${how}\n`,
+  );
+  for (let pass = 2; read > CAUGHT_UP && pass <= MAX_PASSES; pass++) read = await replay.pass();
 
   // Hand over: the live projector also writes v<next> (delivering nothing there) from its next refresh
   // on. Once it has, and has handled everything up to here, replay the rest into v<next>: what the
@@ -85,6 +127,12 @@ export async function rebuildConversations(
   );
   await sleep(versions.followMs);
   await versions.alsoWrite('conversations', undefined);
+  // The live projector re-reads the row within followMs: until then it may still write v<current>, and
+  // an operator who drops those tables at "done" would fail its writes.
+  process.stderr.write(
+    `rebuild conversations: waiting ${versions.followMs / 1000}s for the live projector to stop writing v${current}\n`,
+  );
+  await sleep(versions.followMs);
   progress.done(replay.undecodable > 0 ? `, ${replay.undecodable} undecodable skipped` : '');
   const old = Object.values(conversationsTables(current));
   process.stderr.write(

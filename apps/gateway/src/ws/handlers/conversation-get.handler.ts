@@ -34,6 +34,7 @@ export class GetConversationHandler implements IQueryHandler<GetConversationQuer
       unreadCount: row?.unreadCount ?? 0,
       ...(state.kind === 'group' && state.subject !== undefined ? { subject: state.subject } : {}),
       ...(row?.mentioned ? { mentioned: true } : {}),
+      ...(state.disappearing.seconds > 0 ? { disappearing: state.disappearing } : {}),
     };
   }
 }

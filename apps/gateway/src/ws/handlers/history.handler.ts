@@ -9,6 +9,7 @@ import { GROUPS_CONFIG } from '../../tokens.js';
 import { HistoryDto } from '../frames.dto.js';
 import { requireMember } from '../../conversations/member-access.js';
 import { FrameQuery, FrameHandler } from '../frame-handler.js';
+import { MessageRefs } from '../../conversations/message-refs.js';
 
 /** A page of a conversation's timeline before or after a message, for members only. */
 export class HistoryQuery extends FrameQuery<HistoryDto, Requests['history.get']['result']> {}
@@ -19,6 +20,7 @@ export class HistoryHandler implements IQueryHandler<HistoryQuery> {
     private readonly conversations: ConversationCommandHandler,
     private readonly rows: ConversationStore,
     private readonly timeline: TimelineStore,
+    private readonly refs: MessageRefs,
     private readonly groups: GroupStore,
     @Inject(GROUPS_CONFIG) private readonly config: Readonly<GroupsConfig>,
   ) {}
@@ -39,7 +41,7 @@ export class HistoryHandler implements IQueryHandler<HistoryQuery> {
 
   private async seqOf(conversationId: string, messageId: string | undefined): Promise<number | undefined> {
     if (messageId === undefined) return undefined;
-    const ref = await this.timeline.ref(conversationId, messageId);
+    const ref = await this.refs.of(conversationId, messageId);
     if (!ref) throw new ApiError('NOT_FOUND', `no message ${messageId} in this conversation`);
     return ref.seq;
   }
@@ -60,6 +62,7 @@ export class HistoryHandler implements IQueryHandler<HistoryQuery> {
       ...(afterSeq !== undefined ? { afterSeq: Math.max(afterSeq, first - 1) } : {}),
       limit: data.limit ?? 50,
       lastSeq: row.lastMessageSeq,
+      viewerId: conn.userId,
     });
     return { messages: messages.filter((m) => m.seq >= first) };
   }

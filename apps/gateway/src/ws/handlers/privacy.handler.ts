@@ -1,5 +1,6 @@
 import type { ICommandHandler, IQueryHandler } from '@nestjs/cqrs';
 import { Inject } from '@nestjs/common';
+import { DEFAULT_PROFILE_PRIVACY } from '#libs/domain';
 import { UserCommandHandler } from '#libs/nats';
 import { CLOCK, type Clock } from '#libs/platform';
 import type { PrivacySettingsView, Requests } from '#libs/protocol';
@@ -8,6 +9,7 @@ import { PresenceAccess } from '../../presence/presence-access.js';
 import { PresenceBus } from '../../presence/presence-bus.js';
 import { PresenceQuery } from '../../presence/presence-query.js';
 import { PresenceWatchers } from '../../presence/presence-watchers.js';
+import { ProfileLive } from '../../profiles/profile-live.js';
 import { EmptyDto, PrivacyDto } from '../frames.dto.js';
 import { FrameCommand, FrameQuery, FrameHandler } from '../frame-handler.js';
 
@@ -15,10 +17,18 @@ export class PrivacyGetQuery extends FrameQuery<EmptyDto, Requests['privacy.get'
 
 @FrameHandler(PrivacyGetQuery, { 'privacy.get': EmptyDto })
 export class PrivacyGetHandler implements IQueryHandler<PrivacyGetQuery> {
-  constructor(private readonly access: PresenceAccess) {}
+  constructor(
+    private readonly access: PresenceAccess,
+    private readonly users: UserCommandHandler,
+  ) {}
 
   async execute({ conn }: PrivacyGetQuery): Promise<PrivacySettingsView> {
-    return this.access.privacy(conn.userId);
+    const [presence, { state }] = await Promise.all([
+      this.access.privacy(conn.userId),
+      this.users.load(conn.userId),
+    ]);
+    const profile = state.status === 'active' ? state.profile.privacy : DEFAULT_PROFILE_PRIVACY;
+    return { ...presence, ...profile };
   }
 }
 
@@ -36,17 +46,21 @@ export class PrivacySetHandler implements ICommandHandler<PrivacySetCommand> {
     private readonly bus: PresenceBus,
     private readonly query: PresenceQuery,
     private readonly watchers: PresenceWatchers,
+    private readonly profiles: ProfileLive,
+    private readonly access: PresenceAccess,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ conn, data }: PrivacySetCommand): Promise<PrivacySettingsView> {
-    const { state, version } = accepted(
+    const { state, version, events } = accepted(
       await this.users.handle(
         conn.userId,
         {
           type: 'ChangePrivacySettings',
           ...(data.lastSeen ? { lastSeen: data.lastSeen } : {}),
           ...(data.online ? { online: data.online } : {}),
+          ...(data.avatar ? { avatar: data.avatar } : {}),
+          ...(data.about ? { about: data.about } : {}),
         },
         { now: this.clock.now() },
       ),
@@ -60,6 +74,11 @@ export class PrivacySetHandler implements ICommandHandler<PrivacySetCommand> {
     for (const device of this.watchers.devicesOf(conn.userId))
       for (const target of this.watchers.watchedBy(device))
         device.send({ type: 'presence', data: await this.query.stateFor(conn.userId, target) });
-    return settings;
+    // Who sees the avatar and about line changed: contacts get the profile as they may now see it.
+    if (events.some((e) => e.type === 'ProfilePrivacyChanged'))
+      this.profiles.publish(conn.userId, state.profile, version, [
+        ...(await this.access.contacts(conn.userId)),
+      ]);
+    return { ...settings, ...state.profile.privacy };
   }
 }

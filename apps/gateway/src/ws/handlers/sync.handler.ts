@@ -10,6 +10,7 @@ import { ApiError } from '../../http/api-error.js';
 import { MESSAGING_CONFIG } from '../../tokens.js';
 import { SyncDto } from '../frames.dto.js';
 import { InboxBacklog } from '../inbox-backlog.js';
+import { LiveBacklogNotPersisted, LiveSessions } from '../live-sessions.js';
 import { SyncSessions } from '../sync-sessions.js';
 import { FrameCommand, FrameHandler } from '../frame-handler.js';
 
@@ -29,6 +30,7 @@ export class SyncHandler implements ICommandHandler<SyncCommand> {
     private readonly inbox: InboxStore,
     private readonly nats: NatsClient,
     private readonly sessions: SyncSessions,
+    private readonly live: LiveSessions,
     @Inject(MESSAGING_CONFIG) private readonly config: Readonly<MessagingConfig>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -40,6 +42,7 @@ export class SyncHandler implements ICommandHandler<SyncCommand> {
     const running = this.sessions.of(conn);
     if (running && !running.complete)
       return { cursor: encodeCursor(floor), count: running.count, complete: false };
+    await this.settled(conn);
     const backlog = new InboxBacklog(
       conn,
       this.inbox,
@@ -55,5 +58,15 @@ export class SyncHandler implements ICommandHandler<SyncCommand> {
       throw err;
     }
     return { cursor: encodeCursor(floor), count: backlog.count, complete: backlog.complete };
+  }
+
+  /** The first sync of a connection reads the inbox only once what went out live before it is persisted. */
+  private async settled(conn: SyncCommand['conn']): Promise<void> {
+    try {
+      await this.live.settled(conn);
+    } catch (err) {
+      if (err instanceof LiveBacklogNotPersisted) throw new ApiError('UNAVAILABLE', 'try the sync again');
+      throw err;
+    }
   }
 }

@@ -17,7 +17,7 @@ export class CreateGroupHandler implements ICommandHandler<CreateGroupCommand> {
 
   async execute({ conn, data }: CreateGroupCommand): Promise<GroupChangeResult> {
     const members = [...new Set(data.members)].filter((u) => u !== conn.userId);
-    await this.groups.requireUsers(members);
+    await this.groups.requireUsers(members, conn.userId);
     const conversationId = newGroupId();
     return this.groups.run(conversationId, (systemMessageId) => ({
       type: 'CreateGroup',
@@ -28,6 +28,7 @@ export class CreateGroupHandler implements ICommandHandler<CreateGroupCommand> {
       memberUserIds: members,
       systemMessageId,
       maxMembers: this.groups.config.GROUP_MAX_MEMBERS,
+      ...(data.e2e === true ? { e2e: true } : {}),
     }));
   }
 }

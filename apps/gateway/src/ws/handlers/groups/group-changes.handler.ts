@@ -95,7 +95,7 @@ export class ChangeGroupHandler implements ICommandHandler<ChangeGroupCommand> {
 
   async execute({ type, conn, data }: ChangeGroupCommand): Promise<GroupChangeResult> {
     const change = CHANGES[type as ChangeFrame];
-    if (change.newUsers) await this.groups.requireUsers(change.newUsers(data));
+    if (change.newUsers) await this.groups.requireUsers(change.newUsers(data), conn.userId);
     const command = change.command(conn.userId, data, this.groups.config);
     return this.groups.run(
       data.conversationId,

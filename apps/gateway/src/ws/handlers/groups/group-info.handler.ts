@@ -1,4 +1,9 @@
 import type { IQueryHandler } from '@nestjs/cqrs';
+import { Inject } from '@nestjs/common';
+import type { MediaConfig } from '#libs/config';
+import { ObjectStore } from '#libs/s3';
+import { MEDIA_CONFIG } from '../../../tokens.js';
+import { groupIconKeyOf } from './group-icon.handler.js';
 import { ConversationCommandHandler } from '#libs/nats';
 import type { GroupInfo, Requests } from '#libs/protocol';
 import { ApiError } from '../../../http/api-error.js';
@@ -11,7 +16,11 @@ export class GroupInfoQuery extends FrameQuery<GroupDto, Requests['group.info'][
 
 @FrameHandler(GroupInfoQuery, { 'group.info': GroupDto })
 export class GroupInfoHandler implements IQueryHandler<GroupInfoQuery> {
-  constructor(private readonly conversations: ConversationCommandHandler) {}
+  constructor(
+    private readonly conversations: ConversationCommandHandler,
+    private readonly objects: ObjectStore,
+    @Inject(MEDIA_CONFIG) private readonly media: Readonly<MediaConfig>,
+  ) {}
 
   async execute({ conn, data }: GroupInfoQuery): Promise<GroupInfo> {
     const { state, version } = await this.conversations.load(data.conversationId);
@@ -22,8 +31,21 @@ export class GroupInfoHandler implements IQueryHandler<GroupInfoQuery> {
       subject: state.subject ?? '',
       ...(state.description ? { description: state.description } : {}),
       settings: state.settings,
-      members: [...state.members].map(([userId, role]) => ({ userId, role })),
+      ...(state.iconId !== undefined ? { icon: await this.icon(state.conversationId, state.iconId) } : {}),
+      members: [...state.members].map(([userId, role]) => {
+        const joinedAt = state.joinedAt.get(userId);
+        return { userId, role, ...(joinedAt ? { joinedAt } : {}) };
+      }),
       version,
+    };
+  }
+
+  private async icon(conversationId: string, iconId: string): Promise<NonNullable<GroupInfo['icon']>> {
+    const ttl = this.media.MEDIA_DOWNLOAD_URL_TTL_SECONDS;
+    return {
+      iconId,
+      url: await this.objects.presignGet(groupIconKeyOf(conversationId, iconId), ttl),
+      expiresInSeconds: ttl,
     };
   }
 }

@@ -6,6 +6,7 @@ import { ApiError } from '../../../http/api-error.js';
 import { MessageInfoDto } from '../../group-frames.dto.js';
 import { requireMember } from '../../../conversations/member-access.js';
 import { FrameQuery, FrameHandler } from '../../frame-handler.js';
+import { MessageRefs } from '../../../conversations/message-refs.js';
 
 const READ_LOOKUP_BATCH = 64;
 
@@ -17,6 +18,7 @@ export class MessageInfoHandler implements IQueryHandler<MessageInfoQuery> {
   constructor(
     private readonly conversations: ConversationCommandHandler,
     private readonly timeline: TimelineStore,
+    private readonly refs: MessageRefs,
     private readonly receipts: ReceiptStore,
   ) {}
 
@@ -26,7 +28,7 @@ export class MessageInfoHandler implements IQueryHandler<MessageInfoQuery> {
   }: MessageInfoQuery): Promise<{ conversationId: string; messageId: string; members: MemberStatus[] }> {
     const { state } = await this.conversations.load(data.conversationId);
     requireMember(state, conn.userId);
-    const ref = await this.timeline.ref(data.conversationId, data.messageId);
+    const ref = await this.refs.of(data.conversationId, data.messageId);
     if (!ref) throw new ApiError('NOT_FOUND', `no message ${data.messageId} in this conversation`);
     const delivered = new Map(
       (await this.receipts.status(data.conversationId, data.messageId)).map((s) => [s.userId, s.deliveredAt]),

@@ -8,6 +8,7 @@ import { OpenDirectCommand } from '../open-direct.handler.js';
 import { SendMessageHandler } from '../send-message.handler.js';
 import { requireMember } from '../../../conversations/member-access.js';
 import { FrameCommand, FrameHandler } from '../../frame-handler.js';
+import { MessageRefs } from '../../../conversations/message-refs.js';
 
 /**
  * Replies to a group message in the 1:1 conversation with its author (opened if need be), quoting it:
@@ -23,6 +24,7 @@ export class ReplyPrivatelyHandler implements ICommandHandler<ReplyPrivatelyComm
   constructor(
     private readonly conversations: ConversationCommandHandler,
     private readonly timeline: TimelineStore,
+    private readonly refs: MessageRefs,
     private readonly commands: CommandBus,
     private readonly sender: SendMessageHandler,
   ) {}
@@ -30,7 +32,7 @@ export class ReplyPrivatelyHandler implements ICommandHandler<ReplyPrivatelyComm
   async execute({ conn, data }: ReplyPrivatelyCommand): Promise<SendResult> {
     const { state } = await this.conversations.load(data.groupConversationId);
     requireMember(state, conn.userId);
-    const ref = await this.timeline.ref(data.groupConversationId, data.messageId);
+    const ref = await this.refs.of(data.groupConversationId, data.messageId);
     if (!ref) throw new ApiError('NOT_FOUND', `no message ${data.messageId} in this conversation`);
     if (ref.senderUserId === conn.userId)
       throw new ApiError('VALIDATION_FAILED', 'a private reply goes to someone else');
