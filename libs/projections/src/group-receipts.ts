@@ -83,29 +83,37 @@ export class GroupReceipts {
     const done = new Map<string, string[]>();
     if (!this.ledger || !members.includes(userId)) return none(done);
     const completed: string[] = [];
-    for (const m of messages) {
-      if (m.senderUserId === userId) continue;
-      const key = `${conversationId}/${m.id}`;
-      const set = this.delivered.get(key) ?? (await this.loadDelivered(conversationId, m.id, key));
-      set.have.add(userId);
-      if (set.sent) continue;
-      // The full check only once enough members have it: it runs for the last receipts of a large group.
-      const need = members.length - (members.includes(m.senderUserId) ? 1 : 0);
-      if (set.have.size >= need && members.every((u) => u === m.senderUserId || set.have.has(u))) {
-        set.sent = true; // synchronously: a concurrent lane sees it at once
-        completed.push(m.id);
-        done.set(m.senderUserId, [...(done.get(m.senderUserId) ?? []), m.id]);
+    // The members' status rows are durable (written before this call): a reload is exact.
+    const abandon = (): void => {
+      for (const id of completed) this.delivered.delete(`${conversationId}/${id}`);
+    };
+    try {
+      for (const m of messages) {
+        if (m.senderUserId === userId) continue;
+        const key = `${conversationId}/${m.id}`;
+        const set = this.delivered.get(key) ?? (await this.loadDelivered(conversationId, m.id, key));
+        set.have.add(userId);
+        if (set.sent) continue;
+        // The full check only once enough members have it: it runs for the last receipts of a large group.
+        const need = members.length - (members.includes(m.senderUserId) ? 1 : 0);
+        if (set.have.size >= need && members.every((u) => u === m.senderUserId || set.have.has(u))) {
+          set.sent = true; // synchronously: a concurrent lane sees it at once
+          completed.push(m.id);
+          done.set(m.senderUserId, [...(done.get(m.senderUserId) ?? []), m.id]);
+        }
       }
+    } catch (err) {
+      // A later message's load failed after earlier ones were marked sent: the caller never gets them
+      // to deliver or abandon, and the retry would find them sent.
+      abandon();
+      throw err;
     }
     const ledger = this.ledger;
     if (completed.length === 0) return none(done);
     return {
       send: done,
       commit: () => ledger.markDeliveredSent(conversationId, completed),
-      // The members' status rows are durable (written before this call): a reload is exact.
-      abandon: () => {
-        for (const id of completed) this.delivered.delete(`${conversationId}/${id}`);
-      },
+      abandon,
     };
   }
 

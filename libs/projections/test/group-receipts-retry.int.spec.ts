@@ -76,4 +76,39 @@ describe('group aggregates after a failed delivery (real Cassandra)', () => {
     const retry = await g.deliveredToAll('g_lost', members, 'carol', [message]);
     assert.deepEqual([...retry.send], [], 'what abandon() exists for');
   });
+
+  test('a load that fails midway through a receipt forgets what the receipt had completed before it', async () => {
+    // message_id is a bigint: ids that differ as numbers.
+    const [first, second] = ['1001', '1002'].map((id) => ({ id, senderUserId: 'alice' }));
+    // The second message's status read fails once, as a read did when Cassandra was cut off in a fault run.
+    let failures = 1;
+    const flaky = new (class extends ReceiptStore {
+      override status(conversationId: string, messageId: string): ReturnType<ReceiptStore['status']> {
+        if (messageId === second!.id && failures-- > 0)
+          return Promise.reject(new Error('All host(s) tried for query failed.'));
+        return super.status(conversationId, messageId);
+      }
+    })(cql);
+    const g = new GroupReceipts(
+      flaky,
+      new ConversationStore(cql),
+      new TimelineStore(cql),
+      new GroupAggregateStore(cql),
+    );
+    await receipts.delivered('g_midway', [{ messageId: first!.id, userId: 'bob' }], new Date());
+    await g.deliveredToAll('g_midway', members, 'bob', [first!]); // the first is loaded (cached) now
+    await receipts.delivered(
+      'g_midway',
+      [first!, second!].map((m) => ({ messageId: m.id, userId: 'carol' })),
+      new Date(),
+    );
+    // Carol's receipt names the first (completed from the cache) and the second (whose load fails).
+    await assert.rejects(g.deliveredToAll('g_midway', members, 'carol', [first!, second!]), /All host/);
+    const retry = await g.deliveredToAll('g_midway', members, 'carol', [first!, second!]);
+    assert.deepEqual(
+      [...retry.send],
+      [['alice', ['1001']]],
+      'the retry completes the first (the second waits for bob)',
+    );
+  });
 });
