@@ -5,6 +5,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { LeaseBucket, leaseBucketName } from '#libs/nats';
 import { eventually } from '../support/app-process.js';
+import { pace } from '../support/wait.js';
+import { natsServer } from '../faults/own-servers.js';
 
 /** The lease bucket's compare-and-set semantics against the real server (the projectors rely on them). */
 const TTL_MS = 1000;
@@ -73,5 +75,24 @@ describe('partition leases in a NATS KV bucket', () => {
       assert.ok(last.includes('a'), 'the beating member is always listed');
     }
     assert.deepEqual(last, ['a'], 'b, silent, expired');
+  });
+
+  test('opening the bucket outlasts a server that answers late (a cluster still electing its leaders)', async () => {
+    // A projector of a fault run exited at start: its bucket's requests (TTL / 4) timed out in a new cluster.
+    const own = await natsServer();
+    await own.start();
+    const late = await connect({ servers: own.url });
+    try {
+      own.pause();
+      const opening = LeaseBucket.open(late, space, { ttlMs: TTL_MS, replicas: 1, instance: 'late' });
+      await pace(2000); // how long the server does not answer (the fault itself): several request timeouts
+      own.resume();
+      const bucket = await opening;
+      assert.equal(bucket.ttlMs, TTL_MS);
+      assert.ok((await bucket.acquire('p9')) !== undefined, 'the opened bucket works');
+    } finally {
+      await late.close();
+      await own.stop();
+    }
   });
 });

@@ -60,19 +60,19 @@ export class LeaseBucket {
     const js = jetstream(nc, { timeout });
     // create() opens the bucket as it is if it exists: the TTL that counts is the bucket's max age, which
     // the first projector set, so renewals and the fence follow that one whatever this process was given.
-    const kv = await whilePlacing(() =>
-      new Kvm(js).create(leaseBucketName(space), { ttl: opts.ttlMs, history: 1, replicas: opts.replicas }),
-    );
-    const ttlMs = (await kv.status()).ttl || opts.ttlMs;
+    // Every request here has that short timeout, which a cluster still electing the bucket's leader can
+    // outlast: the whole opening is tried again (an existing bucket is opened as it is).
+    const { kv, ttlMs, jsm } = await whilePlacing(async () => {
+      const kv = await new Kvm(js).create(leaseBucketName(space), {
+        ttl: opts.ttlMs,
+        history: 1,
+        replicas: opts.replicas,
+      });
+      const ttlMs = (await kv.status()).ttl || opts.ttlMs;
+      return { kv, ttlMs, jsm: await jetstreamManager(nc, { timeout }) };
+    });
     const bucket = leaseBucketName(space);
-    return new LeaseBucket(
-      kv,
-      await jetstreamManager(nc, { timeout }),
-      `KV_${bucket}`,
-      `$KV.${bucket}.${memberKey('')}`,
-      ttlMs,
-      opts.instance,
-    );
+    return new LeaseBucket(kv, jsm, `KV_${bucket}`, `$KV.${bucket}.${memberKey('')}`, ttlMs, opts.instance);
   }
 
   /** The lease's revision if this instance took it, undefined if another holds it. */

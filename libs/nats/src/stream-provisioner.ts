@@ -7,7 +7,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { nanos, TimeoutError } from '@nats-io/transport-node';
 import type { StreamSpec } from './stream-topology.js';
 
 export type ProvisionOutcome = 'created' | 'updated' | 'unchanged';
@@ -44,14 +44,19 @@ function differs(current: StreamConfig, want: ReturnType<typeof desired>): boole
 /** How long a start waits for a forming cluster to have the peers a replicated stream needs. */
 const PLACEMENT_WAIT_MS = 60_000;
 
-/** JetStream's "no suitable peers for placement" (10005): a cluster still forming has too few peers. */
-function isNoPeersYet(err: unknown): boolean {
+/**
+ * JetStream's "no suitable peers for placement" (10005): a cluster still forming has too few peers. Or
+ * no answer in time: a cluster still electing the new group's leader may answer after the timeout.
+ */
+function isNotPlacedYet(err: unknown): boolean {
+  if (err instanceof TimeoutError) return true;
   return err instanceof JetStreamApiError && (err.code === 10005 || /no suitable peers/i.test(err.message));
 }
 
 /**
  * Runs `create` (a stream or KV bucket with replicas), again while a forming cluster cannot place the
- * replicas yet: apps started beside a cluster that is still joining up wait for it instead of exiting.
+ * replicas yet or answers late: apps started beside a cluster that is still joining up wait for it
+ * instead of exiting. A create that timed out may have been applied: creating the same again is a no-op.
  */
 export async function whilePlacing<T>(create: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + PLACEMENT_WAIT_MS;
@@ -59,7 +64,7 @@ export async function whilePlacing<T>(create: () => Promise<T>): Promise<T> {
     try {
       return await create();
     } catch (err) {
-      if (!isNoPeersYet(err) || Date.now() > deadline) throw err;
+      if (!isNotPlacedYet(err) || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 2000)));
     }
   }
