@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import type { Client } from 'cassandra-driver';
-import { parseEntryId } from '#libs/read-models';
+import { conversationsTables, parseEntryId, type ConversationsTables } from '#libs/read-models';
 
 /** Whether a device's inbox row for an entry (by its entry id) is written: the projector's side of delivery. */
 export async function inboxHolds(
@@ -62,4 +63,21 @@ export async function tableRows(cql: Client, table: string): Promise<string[]> {
     pageState = rs.pageState;
   } while (pageState);
   return out.sort();
+}
+
+/**
+ * After `chatctl rebuild conversations`: each named table of read-model version 2 (the rebuilt one)
+ * holds exactly the rows of version 1 (the live projector's, which must have some).
+ */
+export async function assertRebuiltEqualsLive(
+  cql: Client,
+  keys: ReadonlyArray<keyof ConversationsTables>,
+): Promise<void> {
+  const v1 = conversationsTables(1);
+  const v2 = conversationsTables(2);
+  for (const key of keys) {
+    const [live, rebuilt] = await Promise.all([tableRows(cql, v1[key]), tableRows(cql, v2[key])]);
+    assert.ok(live.length > 0, `${v1[key]} has rows`);
+    assert.deepEqual(rebuilt, live, `${v2[key]} equals ${v1[key]}`);
+  }
 }
